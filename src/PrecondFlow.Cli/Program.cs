@@ -1,0 +1,2 @@
+using TorchSharp;
+Console.WriteLine(torch.randn(3).sum().item<float>());

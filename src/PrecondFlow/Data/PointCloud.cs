@@ -1,0 +1,16 @@
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Data;
+
+/// <summary>A set of points with optional class labels.</summary>
+/// <param name="Points">(n, dim) floating-point tensor.</param>
+/// <param name="Labels">(n) int64 class labels in [0, NumClasses), or null.</param>
+/// <param name="NumClasses">Number of classes when labelled, else 0.</param>
+public sealed record PointCloud(Tensor Points, Tensor? Labels = null, int NumClasses = 0)
+{
+    public long Count => Points.shape[0];
+
+    public int Dim => (int)Points.shape[1];
+
+    public bool HasLabels => Labels is not null;
+}
