@@ -1,0 +1,37 @@
+using System.CommandLine;
+using PrecondFlow.Cli.Console;
+using PrecondFlow.Devices;
+using Spectre.Console;
+
+namespace PrecondFlow.Cli.Commands;
+
+/// <summary>`precondflow info`: versions, the device found, threads, and why CUDA is unavailable when it is.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var device = CommonOptions.Device();
+        var libtorch = CommonOptions.LibTorch();
+        var command = new Command("info", "Show the PrecondFlow, TorchSharp and libtorch versions, the compute device, threads and CUDA status.")
+        {
+            device, libtorch,
+        };
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var resolved = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var info = RuntimeInfo.Collect(resolved);
+            var table = new Table().AddColumn("").AddColumn("");
+            table.HideHeaders();
+            table.AddRow("PrecondFlow", info.PrecondFlowVersion);
+            table.AddRow("TorchSharp", info.TorchSharpVersion);
+            table.AddRow("libtorch", info.LibTorchVersion);
+            table.AddRow("device", info.Device);
+            table.AddRow("threads", $"{info.Threads} (of {info.ProcessorCount} processors)");
+            table.AddRow("CUDA", Markup.Escape(info.CudaAvailable ? "available" : $"not available: {info.CudaStatus}"));
+            table.AddRow("OS", Markup.Escape(info.Os));
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,31 @@
+using TorchSharp;
+
+namespace PrecondFlow.Devices;
+
+/// <summary>Facts about the numerical runtime, for `precondflow info` and for results files.</summary>
+public sealed record RuntimeInfo(
+    string PrecondFlowVersion,
+    string TorchSharpVersion,
+    string LibTorchVersion,
+    string Device,
+    int Threads,
+    bool CudaAvailable,
+    string CudaStatus,
+    string Os,
+    int ProcessorCount)
+{
+    public static RuntimeInfo Collect(torch.Device device)
+    {
+        var (cuda, reason) = device.type == DeviceType.CUDA ? (true, "in use") : DeviceSelection.TryCuda();
+        return new RuntimeInfo(
+            typeof(RuntimeInfo).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+            typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",
+            torch.__version__,
+            device.ToString(),
+            torch.get_num_threads(),
+            cuda,
+            reason,
+            System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+            Environment.ProcessorCount);
+    }
+}

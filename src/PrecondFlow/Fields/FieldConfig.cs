@@ -1,0 +1,73 @@
+namespace PrecondFlow.Fields;
+
+/// <summary>How time enters a network.</summary>
+public enum TimeEncoding
+{
+    /// <summary>t itself as one extra input.</summary>
+    Raw,
+    /// <summary>sin/cos of t at geometrically spaced frequencies (Transformer-style).</summary>
+    Sinusoidal,
+}
+
+/// <summary>How class labels enter a network.</summary>
+public enum LabelEncoding
+{
+    /// <summary>A one-hot vector of NumClasses + 1 entries (the last means "no label").</summary>
+    OneHot,
+    /// <summary>A learned embedding of NumClasses + 1 rows.</summary>
+    Embedding,
+}
+
+/// <summary>
+/// Everything needed to rebuild a vector field: its kind, sizes and options. Saved next to the weights.
+/// </summary>
+/// <param name="Kind">"mlp" or "linear".</param>
+/// <param name="Dim">Data dimension.</param>
+/// <param name="NumClasses">Classes for conditioning; 0 = unconditional.</param>
+/// <param name="Hidden">Widths of the hidden layers (MLP).</param>
+/// <param name="Activation">"silu", "relu", "gelu", "tanh" or "elu" (MLP).</param>
+/// <param name="Time">Time encoding (MLP).</param>
+/// <param name="TimeFeatures">Number of sinusoidal features (even) when <paramref name="Time"/> is sinusoidal.</param>
+/// <param name="Labels">Label encoding (MLP).</param>
+/// <param name="LabelFeatures">Embedding size when <paramref name="Labels"/> is an embedding.</param>
+/// <param name="TimeKnots">Number of knots of the piecewise-linear W(t) (linear field).</param>
+public sealed record FieldConfig(
+    string Kind = "mlp",
+    int Dim = 2,
+    int NumClasses = 0,
+    int[]? Hidden = null,
+    string Activation = "silu",
+    TimeEncoding Time = TimeEncoding.Sinusoidal,
+    int TimeFeatures = 16,
+    LabelEncoding Labels = LabelEncoding.Embedding,
+    int LabelFeatures = 16,
+    int TimeKnots = 21)
+{
+    public static IReadOnlyList<string> Kinds { get; } = new[] { "mlp", "linear" };
+
+    public static IReadOnlyList<string> Activations { get; } = new[] { "silu", "relu", "gelu", "tanh", "elu" };
+
+    /// <summary>Hidden widths, defaulting to two layers of 128 (the paper's Table 4).</summary>
+    public int[] HiddenWidths => Hidden ?? new[] { 128, 128 };
+
+    public void Validate()
+    {
+        if (!Kinds.Contains(Kind))
+            throw new ArgumentException($"Unknown field kind '{Kind}'. Known kinds: {string.Join(", ", Kinds)}.", nameof(Kind));
+        if (Dim < 1)
+            throw new ArgumentOutOfRangeException(nameof(Dim), Dim, "The data dimension must be at least 1.");
+        if (NumClasses < 0)
+            throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "The number of classes cannot be negative.");
+        if (HiddenWidths.Length == 0 || HiddenWidths.Any(w => w < 1))
+            throw new ArgumentOutOfRangeException(nameof(Hidden), string.Join(",", HiddenWidths),
+                "Give at least one hidden layer, each at least 1 wide (e.g. 128,128).");
+        if (!Activations.Contains(Activation))
+            throw new ArgumentException($"Unknown activation '{Activation}'. Known activations: {string.Join(", ", Activations)}.", nameof(Activation));
+        if (Time == TimeEncoding.Sinusoidal && (TimeFeatures < 2 || TimeFeatures % 2 != 0))
+            throw new ArgumentOutOfRangeException(nameof(TimeFeatures), TimeFeatures, "Sinusoidal time features must be a positive even number.");
+        if (Labels == LabelEncoding.Embedding && LabelFeatures < 1)
+            throw new ArgumentOutOfRangeException(nameof(LabelFeatures), LabelFeatures, "The label embedding needs at least 1 feature.");
+        if (TimeKnots < 2)
+            throw new ArgumentOutOfRangeException(nameof(TimeKnots), TimeKnots, "A piecewise-linear W(t) needs at least 2 knots.");
+    }
+}

@@ -1,0 +1,25 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Training;
+
+/// <summary>
+/// Global-norm gradient clipping that stays on the device: the scale min(1, max/‖g‖) is applied as a tensor,
+/// so no value is read back to the host (TorchSharp's clip_grad_norm_ returns the norm as a double, which
+/// synchronises every step).
+/// </summary>
+public static class GradientClipping
+{
+    public static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, double maxNorm)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0)
+            return;
+        var total = stack(grads.Select(g => g.square().sum()).ToArray()).sum().sqrt();
+        var scale = (maxNorm / (total + 1e-6)).clamp(max: 1.0);
+        foreach (var g in grads)
+            g.mul_(scale);
+    }
+}

@@ -1,0 +1,16 @@
+using PrecondFlow.Fields;
+
+namespace PrecondFlow.Training;
+
+/// <summary>What a trained generative model is: its network, the probability path and what the network predicts.</summary>
+/// <param name="Field">The network's configuration.</param>
+/// <param name="Path">Probability path name ("linear", "sine-cosine", "vp").</param>
+/// <param name="Objective">Flow matching (velocity) or score matching (noise).</param>
+public sealed record ModelSpec(FieldConfig Field, string Path = "linear", Objective Objective = Objective.FlowMatching)
+{
+    public void Validate()
+    {
+        Field.Validate();
+        _ = Paths.AffinePath.FromName(Path);
+    }
+}

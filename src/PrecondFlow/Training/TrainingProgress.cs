@@ -1,0 +1,13 @@
+namespace PrecondFlow.Training;
+
+/// <summary>Reported every <see cref="TrainingOptions.LogEvery"/> steps.</summary>
+/// <param name="Step">Steps done so far.</param>
+/// <param name="TotalSteps">Steps planned.</param>
+/// <param name="Loss">Mean loss over the last logging window.</param>
+public sealed record TrainingProgress(int Step, int TotalSteps, double Loss);
+
+/// <summary>One point of the loss trace: the mean loss over the <see cref="TrainingOptions.LogEvery"/> steps ending at Step.</summary>
+public sealed record LossPoint(int Step, double Loss);
+
+/// <summary>The outcome of a training run.</summary>
+public sealed record TrainingResult(IReadOnlyList<LossPoint> LossTrace, int Steps, double Seconds);
