@@ -105,9 +105,10 @@ public sealed class DataFormatException : IOException
     public static DataFormatException BadNpyHeader(string path, string problem, string header) =>
         new(path, $"{Name(path)}: the .npy header is malformed ({problem}). Header: {header.TrimEnd()}");
 
-    public static DataFormatException UnsupportedDtype(string path, string descr, IEnumerable<string> supported, string role) =>
+    /// <summary>An element type the reader does not handle; <paramref name="role"/> says what the array was read as ("points", "labels"), or null.</summary>
+    public static DataFormatException UnsupportedDtype(string path, string descr, IEnumerable<string> supported, string? role = null) =>
         new(path,
-            $"{Name(path)}: dtype {Quote(descr)} is not supported for {role}; use one of {string.Join(", ", supported.Select(Quote))}. " +
+            $"{Name(path)}: dtype {Quote(descr)} is not supported{(role is null ? "" : $" for {role}")}; use one of {string.Join(", ", supported.Select(Quote))}. " +
             "In NumPy: np.save(path, a.astype(np.float32)).");
 
     public static DataFormatException BigEndian(string path, string descr) =>

@@ -156,7 +156,7 @@ public static partial class NpyFile
         if (!descrMatch.Success)
         {
             if (StructuredDescrPattern().IsMatch(text))
-                throw DataFormatException.UnsupportedDtype(path, "structured (record) dtype", SupportedDtypes, "this reader");
+                throw DataFormatException.UnsupportedDtype(path, "structured (record) dtype", SupportedDtypes);
             throw DataFormatException.BadNpyHeader(path, "no 'descr' entry", text);
         }
         var descr = descrMatch.Groups[1].Value;
@@ -164,7 +164,7 @@ public static partial class NpyFile
         {
             if (descr.StartsWith('>'))
                 throw DataFormatException.BigEndian(path, descr);
-            throw DataFormatException.UnsupportedDtype(path, descr, SupportedDtypes, "this reader");
+            throw DataFormatException.UnsupportedDtype(path, descr, SupportedDtypes);
         }
 
         var fortranMatch = FortranPattern().Match(text);

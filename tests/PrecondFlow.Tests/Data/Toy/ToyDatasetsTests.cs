@@ -57,7 +57,7 @@ public class ToyDatasetsTests
         Assert.Equal(new long[] { 2000 }, labels.shape);
         Assert.True(labels.min().item<long>() >= 0);
         Assert.True(labels.max().item<long>() < dataset.NumClasses);
-        // With 2000 draws over at most 8 classes (smallest probability 0.25 for the default mixture), a missing class means a bug.
+        // With 2000 draws and no class rarer than 1/8, a class goes missing with probability < 8·(7/8)^2000 ≈ 1e-115: only through a bug.
         Assert.Equal(dataset.NumClasses, labels.unique().output.numel());
     }
 
