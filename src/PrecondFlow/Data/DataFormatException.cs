@@ -1,0 +1,154 @@
+using System.Globalization;
+
+namespace PrecondFlow.Data;
+
+/// <summary>
+/// A data file that cannot be read as what it claims to be. Every message starts with the file's
+/// name (and, for text files, the line and column), quotes the offending value and says what would
+/// work. Instances come from the named factory methods, one per kind of problem.
+/// It derives from <see cref="IOException"/> because <see cref="InvalidDataException"/> is sealed;
+/// catching IOException therefore catches every problem with a data file, a missing one included.
+/// </summary>
+public sealed class DataFormatException : IOException
+{
+    private DataFormatException(string path, string message, long? line = null, int? column = null)
+        : base(message)
+    {
+        FilePath = path;
+        Line = line;
+        Column = column;
+    }
+
+    /// <summary>The file as it was given to the reader.</summary>
+    public string FilePath { get; }
+
+    /// <summary>1-based line of a text file, when the problem is on one line.</summary>
+    public long? Line { get; }
+
+    /// <summary>1-based column (field) of a text file, when the problem is in one field.</summary>
+    public int? Column { get; }
+
+    private static string Name(string path) => Path.GetFileName(path) is { Length: > 0 } name ? name : path;
+
+    private static string At(string path, long line) => $"{Name(path)}, line {line}";
+
+    private static string At(string path, long line, int column, string? columnName) =>
+        columnName is { Length: > 0 }
+            ? $"{Name(path)}, line {line}, column {column} ({columnName})"
+            : $"{Name(path)}, line {line}, column {column}";
+
+    private static string Quote(string text) => $"'{text}'";
+
+    // ---- any format -------------------------------------------------------------------------
+
+    public static DataFormatException FileNotFound(string path) =>
+        new(path, $"{Name(path)}: file not found (looked for '{Path.GetFullPath(path)}'). Check the path and the working folder.");
+
+    public static DataFormatException UnsupportedExtension(string path, IEnumerable<string> supported)
+    {
+        var extension = Path.GetExtension(path);
+        var shown = extension.Length == 0 ? "no extension" : $"unsupported file type '{extension}'";
+        return new(path,
+            $"{Name(path)}: {shown}. Supported point-cloud files: {string.Join(", ", supported)} " +
+            "(.csv: one point per row, x1,x2,...[,label]; .npy: a NumPy (n, d) array, labels in a sibling .labels.npy).");
+    }
+
+    public static DataFormatException NoDataRows(string path) =>
+        new(path, $"{Name(path)}: no data rows. Each row is one point: x1,x2[,label].");
+
+    // ---- CSV --------------------------------------------------------------------------------
+
+    public static DataFormatException WrongColumnCount(string path, long line, int expected, int actual, string? layout = null)
+    {
+        layout ??= string.Join(",", Enumerable.Range(1, Math.Max(expected, 1)).Select(i => $"x{i}"));
+        return new(path,
+            $"{At(path, line)}: expected {expected} columns, found {actual}. Each row is one point: {layout}.",
+            line);
+    }
+
+    public static DataFormatException NotANumber(string path, long line, int column, string text, string? columnName = null)
+    {
+        var what = text.Trim().Length == 0 ? "the field is empty" : $"{Quote(text)} is not a number";
+        return new(path,
+            $"{At(path, line, column, columnName)}: {what}. Write numbers with a '.' decimal point, e.g. 0.25, -3 or 1.5e-3.",
+            line, column);
+    }
+
+    public static DataFormatException NotFinite(string path, long line, int column, string text, string? columnName = null) =>
+        new(path,
+            $"{At(path, line, column, columnName)}: {Quote(text)} is not a finite number; every coordinate must be finite (no NaN or infinity).",
+            line, column);
+
+    public static DataFormatException OutOfFloat32Range(string path, long line, int column, string text, string? columnName = null) =>
+        new(path,
+            $"{At(path, line, column, columnName)}: {Quote(text)} is outside the float32 range (±3.4e38). " +
+            "Read the file as float64 or rescale the data.",
+            line, column);
+
+    public static DataFormatException BadLabel(string path, long line, int column, string text) =>
+        new(path,
+            $"{At(path, line, column, "label")}: {Quote(text)} is not a class label. Labels are whole numbers from 0 up: 0, 1, 2, ... " +
+            $"(at most {PointCloudFiles.MaxLabel.ToString(CultureInfo.InvariantCulture)}).",
+            line, column);
+
+    public static DataFormatException BadHeader(string path, long line, string problem) =>
+        new(path, $"{At(path, line)}: {problem}", line);
+
+    // ---- NPY --------------------------------------------------------------------------------
+
+    public static DataFormatException NotNpy(string path) =>
+        new(path, $"{Name(path)}: not a NumPy .npy file (it does not start with the magic bytes \\x93NUMPY). Save arrays with numpy.save.");
+
+    public static DataFormatException UnsupportedNpyVersion(string path, int major, int minor) =>
+        new(path, $"{Name(path)}: .npy format version {major}.{minor} is not supported; versions 1.0, 2.0 and 3.0 are.");
+
+    public static DataFormatException BadNpyHeader(string path, string problem, string header) =>
+        new(path, $"{Name(path)}: the .npy header is malformed ({problem}). Header: {header.TrimEnd()}");
+
+    /// <summary>An element type the reader does not handle; <paramref name="role"/> says what the array was read as ("points", "labels"), or null.</summary>
+    public static DataFormatException UnsupportedDtype(string path, string descr, IEnumerable<string> supported, string? role = null) =>
+        new(path,
+            $"{Name(path)}: dtype {Quote(descr)} is not supported{(role is null ? "" : $" for {role}")}; use one of {string.Join(", ", supported.Select(Quote))}. " +
+            "In NumPy: np.save(path, a.astype(np.float32)).");
+
+    public static DataFormatException BigEndian(string path, string descr) =>
+        new(path,
+            $"{Name(path)}: dtype {Quote(descr)} is big-endian; only little-endian data is supported. " +
+            "In NumPy: np.save(path, a.astype(a.dtype.newbyteorder('<'))).");
+
+    public static DataFormatException FortranOrder(string path) =>
+        new(path,
+            $"{Name(path)}: the array is stored in Fortran (column-major) order; only C order is supported. " +
+            "In NumPy: np.save(path, np.ascontiguousarray(a)).");
+
+    public static DataFormatException UnsupportedShape(string path, IReadOnlyList<long> shape, string expected) =>
+        new(path, $"{Name(path)}: shape {NpyShape(shape)} is not supported; expected {expected}.");
+
+    public static DataFormatException Truncated(string path, long expectedBytes, long actualBytes, string what) =>
+        new(path,
+            $"{Name(path)}: truncated: {what} needs {expectedBytes.ToString(CultureInfo.InvariantCulture)} bytes, " +
+            $"but only {actualBytes.ToString(CultureInfo.InvariantCulture)} are there. The file was probably cut short while being copied or written.");
+
+    public static DataFormatException NotFiniteAt(string path, long row, long column, double value) =>
+        new(path,
+            $"{Name(path)}: row {row}, column {column} (counting from 0) is {value.ToString("R", CultureInfo.InvariantCulture)}; " +
+            "every coordinate must be finite (no NaN or infinity).");
+
+    public static DataFormatException BadLabelAt(string path, long index, long value) =>
+        new(path,
+            $"{Name(path)}: label {index} (counting from 0) is {value.ToString(CultureInfo.InvariantCulture)}; " +
+            $"labels are whole numbers from 0 up to {PointCloudFiles.MaxLabel.ToString(CultureInfo.InvariantCulture)}.");
+
+    public static DataFormatException LabelCountMismatch(string labelsPath, long labels, string pointsPath, long points) =>
+        new(labelsPath,
+            $"{Name(labelsPath)}: holds {labels} labels but {Name(pointsPath)} holds {points} points; there must be one label per point. " +
+            "Delete or rewrite the labels file.");
+
+    /// <summary>A shape as NumPy prints it: (), (5,), (5, 2).</summary>
+    internal static string NpyShape(IReadOnlyList<long> shape) => shape.Count switch
+    {
+        0 => "()",
+        1 => $"({shape[0]},)",
+        _ => $"({string.Join(", ", shape)})",
+    };
+}

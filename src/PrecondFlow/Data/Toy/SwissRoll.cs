@@ -1,0 +1,37 @@
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Data.Toy;
+
+/// <summary>
+/// The Swiss roll as scikit-learn's <c>make_swiss_roll</c> draws it, projected on its (x, z) plane:
+/// t ~ U[1.5π, 4.5π], point = (t·cos t, t·sin t) / <see cref="Divisor"/> + <see cref="Noise"/>·ε with
+/// ε ~ N(0, I₂). Dividing by 7 gives each coordinate a standard deviation close to 1 (exactly
+/// √(E[t²]/2 ∓ 1/4 − m²)/7 with E[t²] = 9.75π²: 0.946 for x, whose mean is 2/7, and 0.993 for z,
+/// whose mean is 2/(21π)), and the noise level is in these scaled units. Unlabelled.
+/// </summary>
+public sealed class SwissRoll : ToyDataset
+{
+    /// <summary>The divisor applied to scikit-learn's coordinates.</summary>
+    public const double Divisor = 7.0;
+
+    /// <param name="noise">Standard deviation of the isotropic Gaussian noise, in scaled units (≥ 0).</param>
+    public SwissRoll(double noise = 0.05)
+    {
+        if (!double.IsFinite(noise) || noise < 0)
+            throw new ArgumentOutOfRangeException(nameof(noise), noise, $"The Swiss roll's noise must be a finite value ≥ 0, e.g. 0.05; got {noise}.");
+        Noise = noise;
+    }
+
+    public double Noise { get; }
+
+    public override string Name => "swiss-roll";
+
+    protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
+    {
+        var device = generator.device;
+        var t = 1.5 * Math.PI * (1 + 2 * rand(count, ScalarType.Float64, device, generator: generator));
+        var curve = stack([t * cos(t), t * sin(t)], dim: 1) / Divisor;
+        var noise = randn(count, 2, ScalarType.Float64, device, generator: generator);
+        return (curve + Noise * noise, null);
+    }
+}
