@@ -13,6 +13,8 @@ public static class PrecondFlowCommand
         DemoCommand.Create(),
         TrainCommand.Create(),
         SampleCommand.Create(),
+        EvalCommand.Create(),
+        TheoryCommand.Create(),
     };
 
     /// <summary>Parses and runs; returns the exit code (0 success, 1 bad command line, 2 bad input, 70 internal error).</summary>
