@@ -13,6 +13,8 @@ public static class PrecondFlowCommand
         DemoCommand.Create(),
         TrainCommand.Create(),
         SampleCommand.Create(),
+        LikelihoodCommand.Create(),
+        DiagnoseCommand.Create(),
         EvalCommand.Create(),
         TheoryCommand.Create(),
     };

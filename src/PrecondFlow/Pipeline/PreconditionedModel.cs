@@ -41,6 +41,10 @@ public sealed class PreconditionedModel : IDisposable
 
     public IPreconditioner Preconditioner { get; }
 
+    /// <summary>Classes of a label-conditional model (of its main flow or, failing that, its preconditioner); 0 if unconditional.</summary>
+    public int NumClasses => Field.NumClasses > 0 ? Field.NumClasses
+        : Preconditioner.IsConditional ? (int?)Preconditioner.Describe()["num_classes"] ?? 0 : 0;
+
     /// <summary>The main flow's trainer when this model was trained in this process (null after loading).</summary>
     public FlowTrainer? Trainer { get; }
 
@@ -49,7 +53,7 @@ public sealed class PreconditionedModel : IDisposable
 
     public ModelSpec Spec { get; }
     public GenerativeModel Model { get; }
-    public PipelineTimes Times { get; }
+    public PipelineTimes Times { get; private set; }
     public PreconditionerFitReport? PreconditionerFit { get; }
 
     /// <summary>Fits P on the data, transforms them, and trains the main flow on P(x).</summary>
@@ -57,9 +61,10 @@ public sealed class PreconditionedModel : IDisposable
     /// <param name="field">The main flow's network, on the training device.</param>
     /// <param name="preconditionerProgress">Receives P's training progress (learned preconditioners).</param>
     /// <param name="progress">Receives the main flow's training progress.</param>
+    /// <param name="onLog">Called with the model and the step every LogEvery steps of the main flow (e.g. to save a checkpoint).</param>
     public static PreconditionedModel Train(PointCloud data, IFittablePreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, IProgress<PreconditionerProgress>? preconditionerProgress = null,
-        IProgress<TrainingProgress>? progress = null)
+        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null)
     {
         var clock = Stopwatch.StartNew();
         var fit = preconditioner.Fit(data, options.Seed, preconditionerProgress);
@@ -74,9 +79,38 @@ public sealed class PreconditionedModel : IDisposable
         double transformSeconds = clock.Elapsed.TotalSeconds;
 
         var trainer = new FlowTrainer(field, spec, options);
-        trainer.Train(transformed, progress: progress);
-        return new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, spec,
-            new PipelineTimes(fitSeconds, transformSeconds, trainer.Seconds), fit);
+        var model = new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, spec,
+            new PipelineTimes(fitSeconds, transformSeconds, 0), fit);
+        model.Continue(transformed, progress, onLog);
+        return model;
+    }
+
+    /// <summary>
+    /// Reopens a folder written by <see cref="Save"/> part-way through training and trains the main flow to the end
+    /// (P is reloaded, not refitted; the data are transformed by it again).
+    /// </summary>
+    public static PreconditionedModel Resume(string folder, PointCloud data, Device device,
+        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null)
+    {
+        var (preconditioner, manifest) = LoadPreconditioner(folder, Checkpoint.ReadManifest(folder).Model.Field.Dim);
+        var clock = Stopwatch.StartNew();
+        var transformed = Transform(preconditioner, data);
+        var trainer = Checkpoint.Load(folder, device);
+        var times = (manifest?.Times ?? new PipelineTimes(0, 0, 0)) with { TransformSeconds = clock.Elapsed.TotalSeconds };
+        var model = new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, trainer.Spec, times, manifest?.PreconditionerFit);
+        model.Continue(transformed, progress, onLog);
+        return model;
+    }
+
+    private void Continue(PointCloud transformed, IProgress<TrainingProgress>? progress, Action<PreconditionedModel, int>? onLog)
+    {
+        var trainer = Trainer!;
+        trainer.Train(transformed, progress: progress, callback: step =>
+        {
+            Times = Times with { MainFlowSeconds = trainer.Seconds };
+            onLog?.Invoke(this, step);
+        });
+        Times = Times with { MainFlowSeconds = trainer.Seconds };
     }
 
     /// <summary>Puts an already fitted preconditioner and a trained main-flow network together (not savable: no trainer).</summary>
@@ -95,7 +129,7 @@ public sealed class PreconditionedModel : IDisposable
                 long end = Math.Min(data.Count, start + batchSize);
                 var x = data.Points.slice(0, start, end, 1);
                 var y = preconditioner.IsConditional ? data.Labels?.slice(0, start, end, 1) : null;
-                chunks.Add(preconditioner.Forward(x, y).Z.detach().MoveToOuterDisposeScope());
+                chunks.Add(preconditioner.Transform(x, y).detach().MoveToOuterDisposeScope());
             }
         }
         var z = cat(chunks, 0);
@@ -107,14 +141,14 @@ public sealed class PreconditionedModel : IDisposable
     /// <summary>Samples x = P⁻¹(F(z)), z ~ N(0, I).</summary>
     public SampleResult Sample(long count, SamplingOptions options, long seed, Device device, Tensor? labels = null)
     {
-        var inner = Sampler.Sample(Model, count, options, seed, device, labels);
-        using var scope = NewDisposeScope();
-        var y = Preconditioner.IsConditional ? inner.Labels : null;
-        if (Preconditioner.IsConditional && y is null)
+        if (Preconditioner.IsConditional && labels is null)
             throw new ArgumentException("This model's preconditioner is label-conditional: sampling needs labels.");
+        var inner = Sampler.Sample(Model, count, options, seed, device, Field.IsConditional ? labels : null);
+        using var scope = NewDisposeScope();
+        var y = Preconditioner.IsConditional ? labels!.to(device) : null;
         var x = Preconditioner.Inverse(inner.Points, y).MoveToOuterDisposeScope();
         var trajectory = inner.Trajectory?.Select(t => Preconditioner.Inverse(t, y).MoveToOuterDisposeScope()).ToArray();
-        return inner with { Points = x, Trajectory = trajectory };
+        return inner with { Points = x, Labels = labels, Trajectory = trajectory };
     }
 
     /// <summary>
@@ -164,17 +198,26 @@ public sealed class PreconditionedModel : IDisposable
     public static PreconditionedModel Load(string folder, Device device, bool preferEma = true)
     {
         var (field, checkpoint) = Checkpoint.LoadField(folder, device, preferEma);
+        var (preconditioner, manifest) = LoadPreconditioner(folder, field.Dim);
+        return new PreconditionedModel(preconditioner, null, field, checkpoint.Model,
+            manifest?.Times ?? new PipelineTimes(0, 0, checkpoint.Seconds), manifest?.PreconditionerFit);
+    }
+
+    private static (IPreconditioner Preconditioner, Manifest? Manifest) LoadPreconditioner(string folder, int dim)
+    {
         var manifestPath = Path.Combine(folder, ManifestFile);
         if (!File.Exists(manifestPath))
-            return new PreconditionedModel(new IdentityPreconditioner(field.Dim), null, field, checkpoint.Model,
-                new PipelineTimes(0, 0, checkpoint.Seconds), null);
+            return (new IdentityPreconditioner(dim), null);
         var manifest = Json.ReadFile<Manifest>(manifestPath);
         if (manifest.FormatVersion != FormatVersion)
             throw new InvalidDataException($"{manifestPath}: format version {manifest.FormatVersion} is not supported (this PrecondFlow reads {FormatVersion}).");
         var preconditioner = Preconditioners.Load(Path.Combine(folder, PreconditionerFolder));
-        if (preconditioner.Dim != field.Dim)
-            throw new InvalidDataException($"{folder}: the preconditioner has {preconditioner.Dim} dimensions but the main flow {field.Dim}.");
-        return new PreconditionedModel(preconditioner, null, field, checkpoint.Model, manifest.Times, manifest.PreconditionerFit);
+        if (preconditioner.Dim != dim)
+        {
+            preconditioner.Dispose();
+            throw new InvalidDataException($"{folder}: the preconditioner has {preconditioner.Dim} dimensions but the main flow {dim}.");
+        }
+        return (preconditioner, manifest);
     }
 
     public void Dispose()

@@ -99,7 +99,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         var check = InvertibilityCheck.Run(this, Subsample(data, 512, seed), RoundTripThreshold);
         if (!check.Passed)
             failedCheck = check;
-        var trace = fit.LossTrace.Select(p => new Preconditioning.LossPoint(p.Step, p.Loss)).ToArray();
+        var trace = fit.LossTrace.ToArray();
         return new PreconditionerFitReport(Name, clock.Elapsed.TotalSeconds, trace[^1].Loss, trace, check,
             new[] { $"{ParameterCount} parameters, {Options.Steps} flow-matching steps" }, Array.Empty<PreconditionerFitReport>());
     }
@@ -116,6 +116,16 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         LastLogDetStandardError?.Dispose();
         LastLogDetStandardError = result.StandardError?.detach().DetachFromDisposeScope();
         return (result.Final.MoveToOuterDisposeScope(), result.IntegratedDivergence.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>P(x) without the divergence integral: one plain ODE solve from t = 1 to 0.</summary>
+    public Tensor Transform(Tensor x, Tensor? labels = null)
+    {
+        Usable();
+        Inputs.CheckPoints(x, Dim, "flow preconditioner", nameof(x));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return NewSolver().Integrate(Dynamics(x, labels), x.detach(), 1.0, 0.0).Final.MoveToOuterDisposeScope();
     }
 
     public Tensor Inverse(Tensor z, Tensor? labels = null)

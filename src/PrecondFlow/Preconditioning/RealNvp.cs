@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using PrecondFlow.Data;
 using PrecondFlow.IO;
 using PrecondFlow.Preconditioning.Internal;
+using PrecondFlow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -179,7 +180,7 @@ public sealed class RealNvp : IFittablePreconditioner
                             "whiten the data first (chain 'whiten' before 'realnvp').";
                         throw new InvalidOperationException(divergence);
                     }
-                    trace.Add(new LossPoint(step, value));
+                    trace.Add(new LossPoint(checked((int)step), value));
                     progress?.Report(new PreconditionerProgress(Kind, step, steps, value, clock.Elapsed.TotalSeconds));
                 }
             }
