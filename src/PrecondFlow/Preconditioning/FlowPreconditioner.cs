@@ -198,17 +198,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
 
     internal static FlowPreconditioner Load(Description description)
     {
-        FlowPreconditionerOptions options;
-        try
-        {
-            options = description.Object("options").Deserialize<FlowPreconditionerOptions>(Json.Options)
-                ?? throw description.Invalid("options", "an object of flow-preconditioner options");
-            options.Validate();
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException)
-        {
-            throw new InvalidDataException($"{description.Path}: the flow-preconditioner options are not valid: {e.Message}", e);
-        }
+        var options = description.Options<FlowPreconditionerOptions>("flow-preconditioner", o => o.Validate());
         var result = new FlowPreconditioner(description.Int("dim"), options, description.Int("num_classes"));
         try
         {

@@ -241,17 +241,7 @@ public sealed class RealNvp : IFittablePreconditioner
 
     internal static RealNvp Load(Description description)
     {
-        RealNvpOptions options;
-        try
-        {
-            options = description.Object("options").Deserialize<RealNvpOptions>(Json.Options)
-                ?? throw description.Invalid("options", "an object of RealNVP options");
-            options.Validate();
-        }
-        catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException)
-        {
-            throw new InvalidDataException($"{description.Path}: the RealNVP options are not valid: {e.Message}", e);
-        }
+        var options = description.Options<RealNvpOptions>("RealNVP", o => o.Validate());
         var result = new RealNvp(description.Int("dim"), options, description.Int("num_classes"));
         try
         {
