@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 
 namespace PrecondFlow.Tests.Pipeline;
 
-public class PreconditionedModelTests : IDisposable
+public class PreconditionedModelTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), "precondflow-pipeline-" + Guid.NewGuid().ToString("N"));
 
@@ -41,6 +41,7 @@ public class PreconditionedModelTests : IDisposable
         var result = model.LogLikelihood(x, solver: new Rk4Solver(4));
         var exact = new TorchSharp.Modules.MultivariateNormal(whitening.Mean, whitening.Covariance).log_prob(x);
         double relative = ((result.LogDensity - exact).abs() / exact.abs()).max().item<double>();
+        output.WriteLine($"largest relative difference to the exact Gaussian log-density: {relative:E2}");
         Assert.True(relative < 1e-6, $"largest relative difference {relative:E2}");
         Assert.True(result.Exact);
     }
@@ -61,6 +62,7 @@ public class PreconditionedModelTests : IDisposable
         var logp = model.LogLikelihood(grid, solver: new DormandPrinceSolver(new AdaptiveOptions(1e-5, 1e-5))).LogDensity;
         double cell = Math.Pow(8.0 / (n - 1), 2);
         double mass = (logp.to(float64).exp().sum() * cell).item<double>();
+        output.WriteLine($"∫ p(x) dx on the grid = {mass:F4}");
         Assert.InRange(mass, 0.98, 1.02);
     }
 

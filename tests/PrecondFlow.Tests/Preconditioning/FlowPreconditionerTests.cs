@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace PrecondFlow.Tests.Preconditioning;
 
-public class FlowPreconditionerTests : IDisposable
+public class FlowPreconditionerTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("precondflow-flow-").FullName;
 
@@ -41,6 +41,7 @@ public class FlowPreconditionerTests : IDisposable
         var x = data.Points.slice(0, 0, 500, 1);
         var back = p.Inverse(p.Forward(x).Z);
         double error = ((back - x).norm() / x.norm()).item<double>();
+        output.WriteLine($"‖P⁻¹(P(x)) − x‖/‖x‖ = {error:E2}");
         Assert.True(error < 1e-3, $"‖P⁻¹(P(x)) − x‖/‖x‖ = {error:E2}");
     }
 
@@ -66,6 +67,7 @@ public class FlowPreconditionerTests : IDisposable
             var jacobian = stack(columns, dim: 1);
             double exact = linalg.slogdet(jacobian).Item2.item<double>();
             // The continuous change of variables and the Jacobian of RK4's discrete map agree to the solver's error (~1e-6 here).
+            output.WriteLine($"point {i}: log-det {logDet[i].item<double>():F8}, finite-difference Jacobian {exact:F8}");
             Assert.True(Math.Abs(exact - logDet[i].item<double>()) < 1e-4, $"point {i}: {logDet[i].item<double>()} vs finite differences {exact}");
         }
     }
@@ -93,6 +95,7 @@ public class FlowPreconditionerTests : IDisposable
         var error = estimating.LastLogDetStandardError!;
         var z = ((estimate - truth) / error).abs();
         // Within 4 standard errors for (almost) every point: the stated error is honest.
+        output.WriteLine($"Hutchinson log-det: fraction within 4 SE {(z < 4).to(float64).mean().item<double>():F3}, largest |error|/SE {z.max().item<double>():F2}, mean SE {error.mean().item<double>():E2}");
         Assert.True((z < 4).to(float64).mean().item<double>() > 0.95, $"largest |error|/SE = {z.max().item<double>():F2}");
     }
 
@@ -104,6 +107,7 @@ public class FlowPreconditionerTests : IDisposable
         var kappaData = ConditioningAnalysis.Exact(data.Points, AffinePath.FromName("linear"), new[] { 1.0 }).Kappa[0];
         var z = p.Forward(data.Points).Z;
         var kappaZ = ConditioningAnalysis.Exact(z, AffinePath.FromName("linear"), new[] { 1.0 }).Kappa[0];
+        output.WriteLine($"κ(data) = {kappaData:F1}, κ(P(x)) = {kappaZ:F2}");
         Assert.True(kappaZ < kappaData / 10, $"κ(data) = {kappaData:F1}, κ(P(x)) = {kappaZ:F2}");
     }
 
