@@ -17,6 +17,7 @@ public static class PrecondFlowCommand
         DiagnoseCommand.Create(),
         EvalCommand.Create(),
         TheoryCommand.Create(),
+        ReproduceCommand.Create(),
     };
 
     /// <summary>Parses and runs; returns the exit code (0 success, 1 bad command line, 2 bad input, 70 internal error).</summary>
