@@ -86,8 +86,7 @@ public static class Charts
         axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
         {
             MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = y => $"1e{y:0}",
+            LabelFormatter = y => Math.Pow(10, y).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
         };
     }
 

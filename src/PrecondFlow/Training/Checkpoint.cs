@@ -28,18 +28,20 @@ public static class Checkpoint
         IReadOnlyList<LossPoint> LossTrace,
         string GeneratorState);
 
-    public static void Save(string folder, FlowTrainer trainer)
+    /// <summary>Writes the checkpoint as a whole folder, atomically (an existing folder is replaced).</summary>
+    public static void Save(string folder, FlowTrainer trainer) =>
+        AtomicFile.WriteFolder(folder, staging => WriteInto(staging, trainer));
+
+    /// <summary>Writes the checkpoint's files into an existing folder (e.g. the staging folder of a larger output).</summary>
+    public static void WriteInto(string folder, FlowTrainer trainer)
     {
-        AtomicFile.WriteFolder(folder, staging =>
-        {
-            trainer.Field.save(Path.Combine(staging, FieldFile));
-            trainer.Ema?.Average.save(Path.Combine(staging, EmaFile));
-            trainer.Optimizer.save_state_dict(Path.Combine(staging, OptimizerFile));
-            using var state = trainer.Generator.get_state();
-            var manifest = new Manifest(FormatVersion, trainer.Spec, trainer.Options, trainer.Step, trainer.Seconds,
-                trainer.LossTrace, Convert.ToBase64String(state.data<byte>().ToArray()));
-            Json.WriteFile(Path.Combine(staging, ManifestFile), manifest);
-        });
+        trainer.Field.save(Path.Combine(folder, FieldFile));
+        trainer.Ema?.Average.save(Path.Combine(folder, EmaFile));
+        trainer.Optimizer.save_state_dict(Path.Combine(folder, OptimizerFile));
+        using var state = trainer.Generator.get_state();
+        var manifest = new Manifest(FormatVersion, trainer.Spec, trainer.Options, trainer.Step, trainer.Seconds,
+            trainer.LossTrace, Convert.ToBase64String(state.data<byte>().ToArray()));
+        Json.WriteFile(Path.Combine(folder, ManifestFile), manifest);
     }
 
     /// <summary>Reads and checks a checkpoint's manifest; errors name the file and say what is wrong.</summary>

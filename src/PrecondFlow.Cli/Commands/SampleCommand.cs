@@ -1,0 +1,74 @@
+using System.CommandLine;
+using PrecondFlow.Cli.Arguments;
+using PrecondFlow.Cli.Console;
+using PrecondFlow.Data;
+using PrecondFlow.Devices;
+using PrecondFlow.Reporting;
+using PrecondFlow.Sampling;
+using PrecondFlow.Training;
+using Spectre.Console;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Cli.Commands;
+
+/// <summary>`precondflow sample`: draw points from a trained model folder.</summary>
+internal static class SampleCommand
+{
+    public static Command Create()
+    {
+        var modelFolder = new Option<string>("--model") { Description = "Model folder written by `train`.", Required = true };
+        var count = CommonOptions.Positive("--count", "Number of samples.", 5000);
+        var output = new Option<string>("--out") { Description = "Where to write the samples: a .csv or .npy file (labels go along for conditional models).", Required = true };
+        var png = new Option<string?>("--png") { Description = "Also draw the first two coordinates of the samples into this PNG." };
+        var label = new Option<int?>("--class") { Description = "Sample only this class (conditional models); default: every class equally often." };
+        var noEma = new Option<bool>("--no-ema") { Description = "Use the trained weights even when the folder has EMA weights." };
+        var sampling = new SamplingArguments();
+        var device = CommonOptions.Device();
+        var libtorch = CommonOptions.LibTorch();
+        var seed = CommonOptions.Seed();
+
+        var command = new Command("sample", "Draw samples from a trained model: x₀ ~ N(0, I), then the probability-flow ODE (or the reverse SDE) to t = 1.");
+        foreach (var option in new Option[] { modelFolder, count, output, png, label, noEma, device, libtorch, seed })
+            command.Options.Add(option);
+        sampling.AddTo(command);
+
+        command.SetAction(parse => CommandRunner.Run(() =>
+        {
+            var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var outFile = parse.GetValue(output)!;
+            if (!PointCloudFiles.Extensions.Any(e => outFile.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+                throw new ArgumentException($"--out: '{outFile}' must end in {string.Join(" or ", PointCloudFiles.Extensions)}.");
+            var options = sampling.Read(parse);
+            var (field, manifest) = Checkpoint.LoadField(parse.GetValue(modelFolder)!, dev, preferEma: !parse.GetValue(noEma));
+            var model = new GenerativeModel(field, manifest.Model);
+            long n = parse.GetValue(count);
+            Tensor? labels = null;
+            if (field.IsConditional)
+            {
+                var only = parse.GetValue(label);
+                if (only is { } k && (k < 0 || k >= field.NumClasses))
+                    throw new ArgumentException($"--class {k}: this model knows classes 0 to {field.NumClasses - 1}.");
+                labels = only is { } c ? full(new[] { n }, (long)c, dtype: ScalarType.Int64) : Sampler.BalancedLabels(n, field.NumClasses, CPU);
+            }
+            else if (parse.GetValue(label) is not null)
+            {
+                throw new ArgumentException("--class: this model is unconditional.");
+            }
+
+            var result = ProgressDisplay.Run(stages =>
+            {
+                var stage = stages.Add("sampling", 1);
+                var r = Sampler.Sample(model, n, options, parse.GetValue(seed), dev, labels);
+                stage.Report((1, $"{r.FunctionEvaluations} evaluations"));
+                return r;
+            });
+            var cloud = new PointCloud(result.Points.cpu(), result.Labels?.cpu(), field.IsConditional ? field.NumClasses : 0);
+            PointCloudFiles.Write(outFile, cloud);
+            if (parse.GetValue(png) is { } picture)
+                Charts.Scatter(picture, "Samples", new[] { PointSeries.FromPoints("samples", cloud.Points) });
+            AnsiConsole.MarkupLine($"wrote {n} samples to [bold]{Markup.Escape(outFile)}[/] ({result.FunctionEvaluations} function evaluations)");
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,55 @@
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Preconditioning;
+
+/// <summary>
+/// An invertible map of the data, z = P(x; y), with its inverse x = P⁻¹(z; y) and log|det ∂z/∂x| (SPEC §5).
+/// The main flow is trained from N(0, I) to the law of P(x); at sampling time its output is mapped back by P⁻¹.
+/// </summary>
+/// <remarks>
+/// <para>"Preconditioning" is meant in the paper's sense: an invertible map of the <em>data</em> that brings it closer
+/// to an isotropic Gaussian, so that the regression the optimiser solves is well conditioned (Theorem 4.1). It is not
+/// the EDM sense of the word, where a network's inputs and outputs are rescaled by the noise level.</para>
+/// <para>Names follow TorchSharp's bijectors (<c>torch.distributions.transforms.Transform</c>): a fused
+/// <see cref="Forward"/> returning the log-det, an <see cref="Inverse"/>, and a composition
+/// (<see cref="PreconditionerChain"/>) that sums log-dets.</para>
+/// <para>Maps compute in the dtype of their input (float32 or float64) and return that dtype. They are differentiable
+/// in x: when x requires a gradient the graph is recorded, otherwise they run without one. Unconditional maps ignore
+/// labels; conditional maps require them. A preconditioner owns its tensors: dispose it when done.</para>
+/// </remarks>
+public interface IPreconditioner : IDisposable
+{
+    /// <summary>The kind's short name as written in <c>preconditioner.json</c>, e.g. "whiten".</summary>
+    string Name { get; }
+
+    /// <summary>Whether the map depends on the class label y.</summary>
+    bool IsConditional { get; }
+
+    /// <summary>Dimension of x and z.</summary>
+    int Dim { get; }
+
+    /// <summary>Whether <see cref="Forward"/>'s log-det is exact; when false it is an estimate.</summary>
+    bool HasExactLogDet { get; }
+
+    /// <summary>Maps data to the preconditioned space.</summary>
+    /// <param name="x">(batch, Dim) float32 or float64 points.</param>
+    /// <param name="labels">(batch) int64 class labels; required when <see cref="IsConditional"/>, else ignored.</param>
+    /// <returns>Z: (batch, Dim) in x's dtype; LogAbsDet: (batch) log|det ∂z/∂x| per sample.</returns>
+    (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null);
+
+    /// <summary>Maps preconditioned points back to data space: x = P⁻¹(z; y).</summary>
+    /// <param name="z">(batch, Dim) float32 or float64 points.</param>
+    /// <param name="labels">(batch) int64 class labels; required when <see cref="IsConditional"/>, else ignored.</param>
+    /// <returns>(batch, Dim) in z's dtype.</returns>
+    Tensor Inverse(Tensor z, Tensor? labels = null);
+
+    /// <summary>The settings that define this map (kind, dimension, options) as a JSON object.</summary>
+    JsonObject Describe();
+
+    /// <summary>
+    /// Writes <c>preconditioner.json</c> (format version, kind, settings) and the weights file into
+    /// <paramref name="folder"/>, each file atomically; <see cref="Preconditioners.Load"/> rebuilds the map.
+    /// </summary>
+    void Save(string folder);
+}

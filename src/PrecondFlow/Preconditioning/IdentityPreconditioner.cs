@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using PrecondFlow.Data;
+using PrecondFlow.Preconditioning.Internal;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Preconditioning;
+
+/// <summary>The baseline: z = x, log-det 0. Training through it is training without preconditioning.</summary>
+public sealed class IdentityPreconditioner : IFittablePreconditioner
+{
+    /// <summary>The kind written in <c>preconditioner.json</c>.</summary>
+    public const string Kind = "identity";
+
+    /// <param name="dim">Dimension of the data, at least 1.</param>
+    public IdentityPreconditioner(int dim)
+    {
+        if (dim < 1)
+            throw new ArgumentOutOfRangeException(nameof(dim), dim, "The identity map needs a data dimension of at least 1.");
+        Dim = dim;
+    }
+
+    public string Name => Kind;
+
+    public bool IsConditional => false;
+
+    public int Dim { get; }
+
+    public bool HasExactLogDet => true;
+
+    public bool IsFitted => true;
+
+    /// <summary>Nothing to fit: checks the dimension and returns an empty report.</summary>
+    public PreconditionerFitReport Fit(PointCloud data, long seed = 0, IProgress<PreconditionerProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Inputs.CheckPoints(data.Points, Dim, "The identity map", nameof(data));
+        return PreconditionerFitReport.ClosedForm(Kind, 0);
+    }
+
+    /// <returns>Z: a new handle on x's values (x.alias(), so disposing it leaves x alive); LogAbsDet: zeros.</returns>
+    public (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null)
+    {
+        Inputs.CheckPoints(x, Dim, "The identity map", nameof(x));
+        return (x.alias(), torch.zeros(x.shape[0], dtype: x.dtype, device: x.device));
+    }
+
+    public Tensor Inverse(Tensor z, Tensor? labels = null)
+    {
+        Inputs.CheckPoints(z, Dim, "The identity map", nameof(z));
+        return z.alias();
+    }
+
+    public JsonObject Describe() => new() { ["kind"] = Kind, ["dim"] = Dim };
+
+    /// <summary>Writes <c>preconditioner.json</c> only: the identity has no weights.</summary>
+    public void Save(string folder) => PreconditionerFolder.Save(folder, Describe(), writeWeights: null);
+
+    internal static IdentityPreconditioner Load(Description description) => new(description.Int("dim"));
+
+    public void Dispose()
+    {
+    }
+}

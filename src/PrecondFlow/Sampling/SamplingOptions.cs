@@ -1,0 +1,29 @@
+using PrecondFlow.Solvers;
+
+namespace PrecondFlow.Sampling;
+
+/// <summary>How to draw samples from a trained model.</summary>
+/// <param name="Method">ODE (probability flow) or SDE (reverse diffusion, score models only).</param>
+/// <param name="Solver">ODE solver name: euler, midpoint, heun, rk4 or dopri5.</param>
+/// <param name="Steps">Steps of a fixed-step ODE solver, or of Euler–Maruyama.</param>
+/// <param name="Adaptive">Tolerances of dopri5.</param>
+/// <param name="Guidance">Classifier-free guidance scale w (1 = plain conditional sampling).</param>
+/// <param name="KeepTrajectory">Keep the intermediate states (for flow-line plots).</param>
+public sealed record SamplingOptions(
+    SamplingMethod Method = SamplingMethod.Ode,
+    string Solver = "dopri5",
+    int Steps = 100,
+    AdaptiveOptions? Adaptive = null,
+    double Guidance = 1.0,
+    bool KeepTrajectory = false)
+{
+    public void Validate()
+    {
+        if (Steps < 1)
+            throw new ArgumentOutOfRangeException(nameof(Steps), Steps, $"Sampling needs at least one step; got {Steps}.");
+        if (!double.IsFinite(Guidance))
+            throw new ArgumentOutOfRangeException(nameof(Guidance), Guidance, "The guidance scale must be a finite number.");
+        _ = OdeSolvers.Create(Solver, Steps, Adaptive);
+        Adaptive?.Validate();
+    }
+}

@@ -1,0 +1,56 @@
+using PrecondFlow.Data;
+
+namespace PrecondFlow.Tests.Cli;
+
+/// <summary>The commands a user runs, end to end on tiny budgets: the outputs they promise exist and reload.</summary>
+public class CommandLineWorkflowTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("precondflow-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    [Fact]
+    public void TrainThenSampleWritesAModelFolderAndAPointFile()
+    {
+        var model = Path.Combine(folder, "model");
+        var train = CliRunner.Run("train", "--data", "8gaussians", "--count", "2000", "--steps", "40", "--hidden", "32,32",
+            "--log-every", "10", "--device", "cpu", "--out", model);
+        Assert.True(train.ExitCode == 0, train.Error);
+        foreach (var file in new[] { "model.json", "field.bin", "optimizer.bin", "run.json", "loss.png" })
+            Assert.True(File.Exists(Path.Combine(model, file)), file);
+
+        var samples = Path.Combine(folder, "samples.csv");
+        var sample = CliRunner.Run("sample", "--model", model, "--count", "300", "--solver", "rk4", "--ode-steps", "10",
+            "--out", samples, "--png", Path.Combine(folder, "samples.png"));
+        Assert.True(sample.ExitCode == 0, sample.Error);
+        var cloud = PointCloudFiles.Read(samples);
+        Assert.Equal(300, cloud.Count);
+        Assert.True(cloud.HasLabels, "8gaussians is labelled, so the model is class-conditional and samples carry labels");
+        Assert.True(File.Exists(Path.Combine(folder, "samples.png")));
+    }
+
+    [Fact]
+    public void AnInterruptedRunResumesFromItsCheckpoint()
+    {
+        var model = Path.Combine(folder, "model");
+        var first = CliRunner.Run("train", "--data", "moons", "--count", "1000", "--steps", "30", "--hidden", "16",
+            "--log-every", "10", "--out", model);
+        Assert.True(first.ExitCode == 0, first.Error);
+        var resumed = CliRunner.Run("train", "--data", "moons", "--count", "1000", "--resume", model, "--out", model);
+        Assert.True(resumed.ExitCode == 0, resumed.Error);
+        Assert.Contains("\"resumed_from_step\": 30", File.ReadAllText(Path.Combine(model, "run.json")));
+    }
+
+    [Fact]
+    public void TheDemoWritesItsPicturesAndResults()
+    {
+        var output = Path.Combine(folder, "demo");
+        var demo = CliRunner.Run("demo", "--steps", "20", "--out", output);
+        Assert.True(demo.ExitCode == 0, demo.Error);
+        foreach (var file in new[] { "samples.png", "loss.png", "results.json" })
+            Assert.True(File.Exists(Path.Combine(output, file)), file);
+        var results = File.ReadAllText(Path.Combine(output, "results.json"));
+        foreach (var key in new[] { "dataset", "seed", "device", "train_seconds", "nfe", "sliced_wasserstein", "mmd" })
+            Assert.Contains($"\"{key}\":", results);
+    }
+}
