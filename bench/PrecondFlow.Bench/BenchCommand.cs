@@ -22,6 +22,12 @@ internal static class BenchCommand
             Description = "libtorch intra-op threads (torch.set_num_threads); 0 keeps libtorch's default.",
             DefaultValueFactory = _ => 0,
         };
+        var ompWaitPolicy = new Option<string>("--omp-wait-policy")
+        {
+            Description = "OMP_WAIT_POLICY for libtorch's OpenMP threads: inherit (leave the environment as it is), passive " +
+                          "(idle threads sleep: much faster on a machine shared with other work) or active (they spin).",
+            DefaultValueFactory = _ => "inherit",
+        }.AcceptOnlyFromAmong(OpenMpEnvironment.Policies.ToArray());
         var quick = new Option<bool>("--quick")
         {
             Description = "Smoke test: 1 warm-up and 2 timed repetitions with fewer items each; same shapes.",
@@ -50,7 +56,7 @@ internal static class BenchCommand
             "Benchmarks of the PrecondFlow engine on fixed, seeded workloads (median of timed repetitions after warm-up), " +
             "with resident memory per workload; bench/reference/bench_reference.py runs the same workloads in PyTorch.")
         {
-            device, libtorch, threads, quick, json, only, soak, soakEvery,
+            device, libtorch, threads, ompWaitPolicy, quick, json, only, soak, soakEvery,
         };
         root.SetAction(parse =>
         {
@@ -59,6 +65,7 @@ internal static class BenchCommand
                 parse.GetValue(device)!,
                 parse.GetValue(libtorch),
                 parse.GetValue(threads),
+                parse.GetValue(ompWaitPolicy)!,
                 parse.GetValue(quick),
                 jsonResult is null ? null : parse.GetValue(json) ?? BenchSettings.StandardOutput,
                 parse.GetValue(only) ?? Array.Empty<string>(),

@@ -21,12 +21,17 @@ internal static class BenchRun
         try
         {
             settings.Validate();
+            // Before the first TorchSharp call: libgomp reads the variable when libtorch loads.
+            OpenMpEnvironment.Apply(settings.OmpWaitPolicy);
             var device = DeviceSelection.Resolve(settings.Device, settings.LibTorch);
             if (settings.Threads > 0)
                 set_num_threads(settings.Threads);
             var date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ");
             // With JSON on standard output, everything for people goes to standard error.
             var console = settings.JsonToStandardOutput ? ErrorConsole : AnsiConsole.Console;
+            // Redirected output has no width; the default 80 columns would wrap the table beyond reading.
+            if (settings.JsonToStandardOutput ? Console.IsErrorRedirected : Console.IsOutputRedirected)
+                console.Profile.Width = 160;
             var plan = settings.Quick ? RepetitionPlan.Smoke : RepetitionPlan.Full;
 
             var results = new List<WorkloadResult>();
@@ -47,7 +52,8 @@ internal static class BenchRun
                 }
             }
 
-            var report = new BenchReport("precondflow", date, RuntimeInfo.Collect(device), settings.Quick, results, soak);
+            var report = new BenchReport("precondflow", date, RuntimeInfo.Collect(device), OpenMpEnvironment.Current(),
+                settings.Quick, results, soak);
             if (results.Count > 0)
                 console.Write(ResultTables.Workloads(report));
             if (soak is not null)
@@ -58,7 +64,8 @@ internal static class BenchRun
                 Json.WriteFile(path, report);
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException
+                                       or PlatformNotSupportedException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;

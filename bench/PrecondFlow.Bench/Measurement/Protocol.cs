@@ -15,6 +15,7 @@ internal static class Protocol
     public static WorkloadResult Measure(IWorkload workload, RepetitionPlan plan, Device device)
     {
         var loadBefore = LoadAverage.OneMinute();
+        ResidentMemory.Release();
         var rssBefore = ResidentMemory.CurrentBytes();
         var peakIsPerWorkload = ResidentMemory.TryResetPeak();
         workload.Setup(device);

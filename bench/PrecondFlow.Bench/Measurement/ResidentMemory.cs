@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace PrecondFlow.Bench.Measurement;
 
@@ -7,7 +8,7 @@ namespace PrecondFlow.Bench.Measurement;
 /// started or since the last successful <see cref="TryResetPeak"/>. Native (libtorch) memory is included, which is
 /// why the bench reads the kernel's numbers rather than the .NET GC's.
 /// </summary>
-internal static class ResidentMemory
+internal static partial class ResidentMemory
 {
     private const string Status = "/proc/self/status";
 
@@ -37,6 +38,20 @@ internal static class ResidentMemory
         }
     }
 
+    /// <summary>
+    /// Hands memory that is free but still resident back to the kernel, so that the next workload's readings start
+    /// from what is really in use: finalizes unreachable .NET objects (tensor handles among them), then asks glibc to
+    /// return free heap pages (malloc_trim). glibc otherwise keeps freed blocks mapped for reuse, which shows up as RSS.
+    /// </summary>
+    public static void Release()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        if (OperatingSystem.IsLinux())
+            MallocTrim(0);
+    }
+
     /// <summary>Bytes as MiB, for tables.</summary>
     public static double Mib(long bytes) => bytes / (1024.0 * 1024.0);
 
@@ -54,4 +69,7 @@ internal static class ResidentMemory
         }
         return null;
     }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
 }

@@ -7,6 +7,7 @@ namespace PrecondFlow.Bench.Reporting;
 /// <param name="Implementation">"precondflow" here, "pytorch" in the reference script.</param>
 /// <param name="DateUtc">When the run started, ISO 8601.</param>
 /// <param name="Runtime">Versions, device, threads, OS, processors.</param>
+/// <param name="OmpWaitPolicy">OMP_WAIT_POLICY as libtorch saw it ("default" when unset).</param>
 /// <param name="Quick">Whether the smoke-test plan was used.</param>
 /// <param name="Results">One entry per workload.</param>
 /// <param name="Soak">The soak run, when asked for.</param>
@@ -14,6 +15,7 @@ internal sealed record BenchReport(
     string Implementation,
     string DateUtc,
     RuntimeInfo Runtime,
+    string OmpWaitPolicy,
     bool Quick,
     IReadOnlyList<WorkloadResult> Results,
     SoakResult? Soak);

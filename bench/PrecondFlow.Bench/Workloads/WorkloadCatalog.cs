@@ -6,7 +6,9 @@ internal static class WorkloadCatalog
     private static readonly (string Name, Func<RepetitionPlan, IWorkload> Create)[] Entries =
     {
         ("flow-train-step", plan => new FlowTrainingStep(plan)),
+        ("realnvp-train-step", plan => new RealNvpTrainingStep(plan)),
         ("flow-sample-rk4", _ => new FlowSampling()),
+        ("realnvp-inverse", _ => new RealNvpInverse()),
         ("kappa-profile", _ => new KappaProfile()),
     };
 
