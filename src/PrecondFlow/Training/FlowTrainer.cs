@@ -20,6 +20,16 @@ public sealed class FlowTrainer : IDisposable
     private readonly List<LossPoint> lossTrace = new();
     private readonly List<TorchSharp.Modules.Parameter> parameters;
 
+    /// <summary>
+    /// Steps between gen-0 garbage collections. TorchSharp turns every double operand (in our arithmetic and inside
+    /// its AdamW, about 80 a step for the Table-4 model) into a native at::Scalar that only a finalizer frees, and the
+    /// loop allocates so little managed memory that the GC may not run for thousands of steps. Meanwhile those small
+    /// native blocks land between the large freed activation blocks of the native heap and keep them from being
+    /// reused: resident memory grew from 0.3 GB to 1–9 GB within 1 500 Table-4 steps. A gen-0 collection (about
+    /// 0.7 ms) every 10 steps hands them to the finalizer and keeps memory flat, for well under 1% of the step time.
+    /// </summary>
+    private const int NativeScalarCollectionInterval = 10;
+
     /// <param name="field">The network; its weights are trained in place.</param>
     /// <param name="spec">Path and objective (its Field must describe <paramref name="field"/>).</param>
     /// <param name="options">Training settings.</param>
@@ -75,9 +85,10 @@ public sealed class FlowTrainer : IDisposable
     {
         CheckData(data);
         int end = Math.Min(untilStep ?? Options.Steps, Options.Steps);
-        var points = data.Points.to(Device).to(Field.parameters().First().dtype);
-        var labels = Field.IsConditional ? data.Labels!.to(Device) : null;
-        var sourcePoints = source is null ? null : CheckSource(source).Points.to(Device).to(points.dtype);
+        // Owned by this call: on another device these are whole copies of the data, freed here rather than by the GC.
+        using var points = data.Points.to(Field.parameters().First().dtype, Device);
+        using var labels = Field.IsConditional ? data.Labels!.to(Device) : null;
+        using var sourcePoints = source is null ? null : CheckSource(source).Points.to(points.dtype, Device);
         var clock = Stopwatch.StartNew();
         Field.train();
         using var lossSum = zeros(1, device: Device, dtype: ScalarType.Float64);
@@ -99,11 +110,14 @@ public sealed class FlowTrainer : IDisposable
                 lossSum.add_(loss.detach().to(ScalarType.Float64));
             }
             Step++;
+            if (Step % NativeScalarCollectionInterval == 0)
+                GC.Collect(0);
             if (Step % Options.LogEvery == 0 || Step == end)
             {
                 // The only host read of the loop: once per logging window.
                 double mean = lossSum.item<double>() / (Step - windowStart);
-                lossSum.zero_();
+                using (NewDisposeScope())
+                    lossSum.zero_();   // TorchSharp hands back a second handle to lossSum; release it now
                 windowStart = Step;
                 lossTrace.Add(new LossPoint(Step, mean));
                 if (!double.IsFinite(mean))

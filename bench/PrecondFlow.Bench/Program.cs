@@ -1,0 +1,3 @@
+using PrecondFlow.Bench;
+
+return BenchCommand.Create().Parse(args).Invoke();

@@ -1,0 +1,672 @@
+#!/usr/bin/env python3
+"""PyTorch reference for the PrecondFlow bench (bench/PrecondFlow.Bench).
+
+The same workloads under the same names, with identical shapes and hyper-parameters, and the same protocol:
+set up (untimed), warm up (untimed), time each repetition separately and report the median. The JSON output uses
+the same field names as `PrecondFlow.Bench --json`, so the two files can be compared side by side (see
+bench/README.md). Only dependency: torch.
+
+    python3 bench/reference/bench_reference.py --threads 2 --json reference.json
+    python3 bench/reference/bench_reference.py --adamw fused --only flow-train-step
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import datetime
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+
+# Shapes and hyper-parameters: the paper's Table 4 (class-conditional MLP on 64-d latents, 2 x 128, batch 4096,
+# AdamW, sine-cosine path) and its RealNVP preconditioner (6 couplings, 2 x 256 MLPs). Keep in step with
+# bench/PrecondFlow.Bench/Workloads/PaperShapes.cs.
+DIM = 64
+CLASSES = 10
+BATCH = 4096
+DATA_POINTS = 60_000
+SAMPLE_POINTS = 10_000
+SOLVER_STEPS = 100
+SEED = 0
+HIDDEN = (128, 128)
+TIME_FEATURES = 16
+LABEL_FEATURES = 16
+LOG_EVERY = 50
+
+WORKLOADS = ("flow-train-step", "realnvp-train-step", "flow-sample-rk4", "realnvp-inverse", "kappa-profile")
+WAIT_POLICIES = ("inherit", "passive", "active")
+
+torch = None  # imported in main(), after OMP_WAIT_POLICY is set: OpenMP reads it when torch loads
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Memory and load readings (Linux), as in Measurement/ResidentMemory.cs and LoadAverage.cs
+# --------------------------------------------------------------------------------------------------------------
+
+def _status_field(name: str) -> int | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(name):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def rss_bytes() -> int | None:
+    return _status_field("VmRSS:")
+
+
+def peak_bytes() -> int | None:
+    return _status_field("VmHWM:")
+
+
+def try_reset_peak() -> bool:
+    """Resets VmHWM to the current RSS (Linux >= 4.0); False where the kernel refuses."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def release_memory() -> None:
+    """Frees unreachable objects and hands free heap pages back to the kernel (glibc malloc_trim)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def load_average() -> float | None:
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except OSError:
+        return None
+
+
+def mib(value: int | None) -> float | None:
+    return None if value is None else value / (1024.0 * 1024.0)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Data and models, mirroring the library
+# --------------------------------------------------------------------------------------------------------------
+
+def paper_data(device):
+    """60 000 labelled 64-d float32 points: ten Gaussian classes, means 2 N(0, I), axis scales 10^(-2i/63)."""
+    g = torch.Generator().manual_seed(SEED + 1)
+    labels = torch.randint(CLASSES, (DATA_POINTS,), generator=g, dtype=torch.int64)
+    means = 2 * torch.randn((CLASSES, DIM), generator=g)
+    scales = torch.pow(10.0, torch.arange(DIM, dtype=torch.float32) * (-2.0 / (DIM - 1)))
+    points = means.index_select(0, labels) + torch.randn((DATA_POINTS, DIM), generator=g) * scales
+    return points.to(device), labels.to(device)
+
+
+def time_features(t, features: int = TIME_FEATURES):
+    """sin/cos of t at frequencies 2 pi k, k geometric from 1 to 1000 (Fields/TimeFeatures.cs)."""
+    half = features // 2
+    exponents = torch.arange(half, dtype=t.dtype, device=t.device) / max(1, half - 1)
+    frequencies = 2 * math.pi * torch.pow(1000.0, exponents)
+    angles = t * frequencies.unsqueeze(0)
+    return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+def make_mlp_field():
+    nn = torch.nn
+
+    class MlpVectorField(nn.Module):
+        """f(x, t, y) = MLP([x, time features, label embedding]) (Fields/MlpVectorField.cs)."""
+
+        def __init__(self):
+            super().__init__()
+            self.null_label = CLASSES
+            self.label_embedding = nn.Embedding(CLASSES + 1, LABEL_FEATURES)
+            layers, width = [], DIM + TIME_FEATURES + LABEL_FEATURES
+            for h in HIDDEN:
+                layers += [nn.Linear(width, h), nn.SiLU()]
+                width = h
+            layers.append(nn.Linear(width, DIM))
+            self.network = nn.Sequential(*layers)
+
+        def forward(self, x, t, labels):
+            time = time_features(t.expand(x.shape[0], 1).to(x.dtype))
+            return self.network(torch.cat([x, time, self.label_embedding(labels)], dim=1))
+
+    return MlpVectorField()
+
+
+def sine_cosine(t):
+    """(alpha, sigma, d alpha, d sigma) of the sine-cosine path (Paths/Schedulers/SineCosineScheduler.cs)."""
+    angle = t * (math.pi / 2)
+    sin, cos = angle.sin(), angle.cos()
+    return sin, cos, cos * (math.pi / 2), -sin * (math.pi / 2)
+
+
+def make_realnvp(generator_seed: int):
+    """RealNVP: 6 affine couplings, 2 x 256 ReLU MLPs, soft-clamped log-scales, fixed permutations in between
+    (Preconditioning/Internal/RealNvpNetwork.cs). Which half a coupling changes alternates here; the library picks it
+    from the permutations, which changes nothing in the cost (both halves are 32 wide)."""
+    nn = torch.nn
+    couplings, hidden, layers_per_mlp, bound = 6, 256, 2, 2.0
+
+    class Coupling(nn.Module):
+        def __init__(self, transform_first: bool):
+            super().__init__()
+            half = DIM // 2
+            self.kept = (half, DIM - half) if transform_first else (0, half)
+            self.changed = (0, half) if transform_first else (half, DIM - half)
+            self.transform_first = transform_first
+            layers, width = [], self.kept[1]
+            for _ in range(layers_per_mlp):
+                layers += [nn.Linear(width, hidden), nn.ReLU()]
+                width = hidden
+            self.output = nn.Linear(width, 2 * self.changed[1])
+            self.net = nn.Sequential(*layers, self.output)
+
+        def initialise(self, g):
+            with torch.no_grad():
+                for layer in self.net:
+                    if isinstance(layer, nn.Linear) and layer is not self.output:
+                        b = 1 / math.sqrt(layer.in_features)
+                        layer.weight.uniform_(-b, b, generator=g)
+                        layer.bias.uniform_(-b, b, generator=g)
+                self.output.weight.zero_()
+                self.output.bias.zero_()
+
+        def _scale_shift(self, kept):
+            raw_s, t = self.net(kept).chunk(2, 1)
+            return bound * torch.tanh(raw_s / bound), t
+
+        def _assemble(self, kept, changed):
+            return torch.cat([changed, kept], 1) if self.transform_first else torch.cat([kept, changed], 1)
+
+        def forward(self, x):
+            kept = x.narrow(1, *self.kept)
+            s, t = self._scale_shift(kept)
+            changed = x.narrow(1, *self.changed) * s.exp() + t
+            return self._assemble(kept, changed), s.sum(1)
+
+        def inverse(self, y):
+            kept = y.narrow(1, *self.kept)
+            s, t = self._scale_shift(kept)
+            changed = (y.narrow(1, *self.changed) - t) * (-s).exp()
+            return self._assemble(kept, changed)
+
+    class RealNvp(nn.Module):
+        def __init__(self):
+            super().__init__()
+            g = torch.Generator().manual_seed(generator_seed)
+            perms = [torch.randperm(DIM, generator=g) for _ in range(couplings - 1)]
+            self.couplings = nn.ModuleList(Coupling(i % 2 == 0) for i in range(couplings))
+            self.register_buffer("permutations", torch.stack(perms))
+            self.register_buffer("inverse_permutations", self.permutations.argsort(1))
+            order = torch.arange(DIM)
+            for p in perms:
+                order = order[p]
+            self.register_buffer("scramble_order", order)
+            self.register_buffer("restore_order", order.argsort())
+            for c in self.couplings:
+                c.initialise(g)
+
+        def forward(self, x):
+            log_det = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
+            for i, c in enumerate(self.couplings):
+                x, step = c(x)
+                log_det = log_det + step
+                if i < couplings - 1:
+                    x = x.index_select(1, self.permutations[i])
+            return x.index_select(1, self.restore_order), log_det
+
+        def inverse(self, z):
+            z = z.index_select(1, self.scramble_order)
+            for i in range(couplings - 1, -1, -1):
+                if i < couplings - 1:
+                    z = z.index_select(1, self.inverse_permutations[i])
+                z = self.couplings[i].inverse(z)
+            return z
+
+        def negative_log_likelihood(self, x):
+            z, log_det = self(x)
+            log_normal = -0.5 * z.square().sum(1) - 0.5 * DIM * math.log(2 * math.pi)
+            return -(log_normal + log_det).mean()
+
+    return RealNvp()
+
+
+def make_adamw(params, lr, weight_decay, variant):
+    kwargs = {}
+    if variant == "foreach":
+        kwargs["foreach"] = True
+    elif variant == "fused":
+        kwargs["fused"] = True
+    return torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay, **kwargs)
+
+
+def synchronize(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Workloads (bench/PrecondFlow.Bench/Workloads/*.cs)
+# --------------------------------------------------------------------------------------------------------------
+
+class FlowTrainingStep:
+    """Flow-matching steps of the Table-4 model as FlowTrainer runs them: minibatch with replacement, label dropout
+    0.1, x0 ~ N(0, I), t ~ U(0, 1), sine-cosine path, weighted MSE, backward, global-norm clip at 1 on the device,
+    AdamW (1e-3, weight decay 0.01), loss summed on the device and read back every 50 steps."""
+
+    name, unit = "flow-train-step", "steps"
+    shape = f"MLP {DIM}-d, 2×128, {CLASSES} classes, batch {BATCH}, AdamW"
+
+    def __init__(self, quick, adamw):
+        self.items = 10 if quick else 50
+        self.adamw = adamw
+
+    def setup(self, device):
+        self.device = device
+        self.points, self.labels = paper_data(device)
+        torch.manual_seed(SEED)
+        self.field = make_mlp_field().to(device)
+        self.params = list(self.field.parameters())
+        self.optimizer = make_adamw(self.params, 1e-3, 0.01, self.adamw)
+        self.generator = torch.Generator(device=device).manual_seed(SEED)
+        self.loss_sum = torch.zeros(1, dtype=torch.float64, device=device)
+        self.step, self.window_start = 0, 0
+        self.field.train()
+
+    def _loss(self):
+        g, dev = self.generator, self.device
+        index = torch.randint(self.points.shape[0], (BATCH,), generator=g, device=dev, dtype=torch.int64)
+        x1 = self.points.index_select(0, index)
+        y = self.labels.index_select(0, index)
+        drop = torch.rand((BATCH,), generator=g, device=dev) < 0.1
+        y = torch.where(drop, torch.full_like(y, self.field.null_label), y)
+        x0 = torch.randn(x1.shape, dtype=x1.dtype, device=dev, generator=g)
+        t = torch.rand((BATCH, 1), dtype=x1.dtype, device=dev, generator=g)
+        weight = torch.ones_like(t)
+        alpha, sigma, d_alpha, d_sigma = sine_cosine(t)
+        xt = alpha * x1 + sigma * x0
+        velocity = d_alpha * x1 + d_sigma * x0
+        per_sample = (self.field(xt, t, y) - velocity).square().mean(1, keepdim=True)
+        return (per_sample * weight).mean()
+
+    def run(self):
+        end = self.step + self.items
+        while self.step < end:
+            loss = self._loss()
+            self.optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+            self.optimizer.step()
+            self.loss_sum.add_(loss.detach().to(torch.float64))
+            self.step += 1
+            if self.step % LOG_EVERY == 0 or self.step == end:
+                mean = self.loss_sum.item() / (self.step - self.window_start)
+                self.loss_sum.zero_()
+                self.window_start = self.step
+                if not math.isfinite(mean):
+                    raise RuntimeError(f"the training loss became {mean} at step {self.step}")
+
+
+class RealNvpTrainingStep:
+    """RealNVP maximum-likelihood steps as RealNvp.Train runs them, one call per repetition: a fresh network and
+    AdamW (1e-3, weight decay 1e-5, cosine decay), batches from a seeded permutation, clipping at norm 10, the loss
+    read back every 50 steps and at the last, then the invertibility check on 256 points. CPU, as in the library."""
+
+    name, unit = "realnvp-train-step", "steps"
+    shape = f"6 couplings, 2×256 MLPs, {DIM}-d, batch {BATCH}, AdamW (CPU)"
+
+    def __init__(self, quick, adamw):
+        self.items = 2 if quick else 6
+        self.adamw = adamw
+
+    def setup(self, device):
+        self.points, _ = paper_data(torch.device("cpu"))
+
+    def run(self):
+        steps, n = self.items, self.points.shape[0]
+        x = self.points.detach().to(torch.float32).cpu().contiguous()
+        if not torch.isfinite(x).all().item():
+            raise ValueError("RealNVP: the data contain NaN or infinite values.")
+        flow = make_realnvp(SEED)
+        optimizer = make_adamw(flow.parameters(), 1e-3, 1e-5, self.adamw)
+        generator = torch.Generator().manual_seed(SEED ^ 0x9E3779B97F4A7C15)
+        order, position = None, n
+        for step in range(1, steps + 1):
+            if position + BATCH > n:
+                order, position = torch.randperm(n, generator=generator), 0
+            rows = order.narrow(0, position, BATCH)
+            position += BATCH
+            xb = x.index_select(0, rows)
+            for group in optimizer.param_groups:
+                group["lr"] = 1e-3 * 0.5 * (1 + math.cos(math.pi * (step - 1) / steps))
+            optimizer.zero_grad()
+            loss = flow.negative_log_likelihood(xb)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(flow.parameters(), 10.0)
+            optimizer.step()
+            if step % LOG_EVERY == 0 or step == steps:
+                value = loss.item()
+                if not math.isfinite(value):
+                    raise RuntimeError(f"RealNVP training diverged at step {step}")
+        with torch.no_grad():
+            rows = torch.randperm(n, generator=generator).narrow(0, 0, 256)
+            xs = x.index_select(0, rows)
+            z, _ = flow(xs)
+            back = flow.inverse(z)
+            scale = xs.double().square().sum(1).mean().sqrt().item() or 1.0
+            errors = (back.double() - xs.double()).norm(dim=1) / scale
+            if errors.isfinite().all().item():
+                errors.max().item(), errors.mean().item()
+
+
+class FlowSampling:
+    """10 000 labelled samples through the Table-4 field, RK4 at 100 steps, under no_grad, as Sampler.Sample runs
+    them: seeded base noise, then per step four velocity evaluations and one finiteness check (a host read)."""
+
+    name, unit = "flow-sample-rk4", "samples"
+    shape = f"{SAMPLE_POINTS} points, RK4 × {SOLVER_STEPS} steps, Table-4 MLP"
+
+    def __init__(self, quick, finite_check):
+        self.items = SAMPLE_POINTS
+        self.finite_check = finite_check
+
+    def setup(self, device):
+        self.device = device
+        torch.manual_seed(SEED)
+        self.field = make_mlp_field().to(device).eval()
+        self.labels = torch.arange(SAMPLE_POINTS, dtype=torch.int64, device=device).remainder(CLASSES)
+
+    def _velocity(self, x, t):
+        time = torch.full((1, 1), t, dtype=x.dtype, device=x.device)
+        return self.field(x, time, self.labels)
+
+    def run(self):
+        g = torch.Generator(device=self.device).manual_seed(SEED + 2)
+        with torch.no_grad():
+            x = torch.randn((SAMPLE_POINTS, DIM), device=self.device, generator=g)
+            f, n = self._velocity, SOLVER_STEPS
+            for i in range(n):
+                t = i / n
+                t_next = 1.0 if i + 1 == n else (i + 1) / n
+                h = t_next - t
+                half = 0.5 * h
+                k1 = f(x, t)
+                k2 = f(x + half * k1, t + half)
+                k3 = f(x + half * k2, t + half)
+                k4 = f(x + h * k3, t + h)
+                x = x + (h / 6.0) * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+                if self.finite_check == "every" or (self.finite_check == "end" and i + 1 == n):
+                    if not torch.isfinite(x).all().item():
+                        raise RuntimeError(f"rk4: the state became NaN or infinite at t = {t_next}")
+
+
+class RealNvpInverse:
+    """10 000 points mapped back through a RealNVP (trained 3 steps in setup), under no_grad. CPU, as in the library."""
+
+    name, unit = "realnvp-inverse", "samples"
+    shape = f"{SAMPLE_POINTS} points, 6 couplings, 2×256 MLPs, {DIM}-d (CPU)"
+
+    def __init__(self, quick, adamw):
+        self.items = SAMPLE_POINTS
+        self.adamw = adamw
+
+    def setup(self, device):
+        points, _ = paper_data(torch.device("cpu"))
+        self.flow = make_realnvp(SEED)
+        optimizer = make_adamw(self.flow.parameters(), 1e-3, 1e-5, self.adamw)
+        for xb in points[:3 * BATCH].split(BATCH):
+            optimizer.zero_grad()
+            self.flow.negative_log_likelihood(xb).backward()
+            optimizer.step()
+        g = torch.Generator().manual_seed(SEED + 4)
+        self.points = torch.randn((SAMPLE_POINTS, DIM), generator=g)
+
+    def run(self):
+        with torch.no_grad():
+            self.flow.inverse(self.points)
+
+
+class KappaProfile:
+    """kappa(t) on 60 000 x 64 data at t = 0, 0.1, ..., 1 as ConditioningAnalysis.Sampled computes it: one float64
+    noise draw, x_t = t x1 + (1 - t) x0, unbiased covariance, symmetrised, eigvalsh, spectrum read back, kappa =
+    max / min. CPU, as in the library."""
+
+    name, unit = "kappa-profile", "profiles"
+    shape = f"{DATA_POINTS} × {DIM} float64, 11 times, eigvalsh (CPU)"
+
+    def __init__(self, quick):
+        self.items = 1
+
+    def setup(self, device):
+        self.points, _ = paper_data(torch.device("cpu"))
+
+    def run(self):
+        g = torch.Generator().manual_seed(SEED + 3)
+        data = self.points.detach().to(torch.float64)
+        noise = torch.randn(data.shape[0], data.shape[1], dtype=torch.float64, generator=g)
+        kappa = []
+        for i in range(11):
+            t = torch.full((data.shape[0], 1), i / 10.0, dtype=torch.float64)
+            alpha, sigma, d_alpha, d_sigma = t.clone(), 1 - t, torch.ones_like(t), -torch.ones_like(t)
+            xt = alpha * data + sigma * noise
+            _velocity = d_alpha * data + d_sigma * noise  # the path sample computes it too
+            centred = xt - xt.mean(0, keepdim=True)
+            covariance = centred.T.matmul(centred) / (xt.shape[0] - 1)
+            spectrum = torch.linalg.eigvalsh((covariance + covariance.T) * 0.5).tolist()
+            kappa.append(max(spectrum) / min(spectrum) if min(spectrum) > 0 else math.inf)
+        if any(not k >= 1 for k in kappa):
+            raise RuntimeError(f"kappa(t) should be at least 1 at every time; got {kappa}")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Protocol (Measurement/Protocol.cs) and soak (Measurement/TrainingSoak.cs)
+# --------------------------------------------------------------------------------------------------------------
+
+def measure(workload, warmup, repetitions, device):
+    load_before = load_average()
+    release_memory()
+    rss_before = rss_bytes()
+    peak_is_per_workload = try_reset_peak()
+    workload.setup(device)
+    for _ in range(warmup):
+        workload.run()
+        synchronize(device)
+    seconds = []
+    for _ in range(repetitions):
+        start = time.perf_counter()
+        workload.run()
+        synchronize(device)
+        seconds.append(time.perf_counter() - start)
+    median = statistics.median(seconds)
+    return {
+        "name": workload.name,
+        "shape": workload.shape,
+        "unit": workload.unit,
+        "items_per_repetition": workload.items,
+        "warmup": warmup,
+        "repetition_seconds": seconds,
+        "median_seconds": median,
+        "items_per_second": workload.items / median,
+        "spread": (max(seconds) - min(seconds)) / median,
+        "rss_before_mib": mib(rss_before),
+        "rss_after_mib": mib(rss_bytes()),
+        "peak_mib": mib(peak_bytes()),
+        "peak_is_per_workload": peak_is_per_workload,
+        "load_before": load_before,
+        "load_after": load_average(),
+    }
+
+
+def soak(device, steps, every, adamw):
+    if every % LOG_EVERY != 0:
+        raise SystemExit(f"error: --soak-every must be a multiple of {LOG_EVERY}; got {every}.")
+    workload = FlowTrainingStep(quick=False, adamw=adamw)
+    workload.items = every
+    workload.setup(device)
+    points = []
+
+    def read(step, clock):
+        point = {"step": step, "rss_mib": mib(rss_bytes()), "live_tensors": None, "seconds": clock}
+        points.append(point)
+        print(f"soak step {step}: RSS {point['rss_mib']:.1f} MiB, {clock:.0f} s", file=sys.stderr)
+
+    read(0, 0.0)
+    start = time.perf_counter()
+    while workload.step < steps:
+        workload.items = min(every, steps - workload.step)
+        workload.run()
+        read(workload.step, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    first = points[1]["rss_mib"] if len(points) > 1 else points[0]["rss_mib"]
+    last = points[-1]["rss_mib"]
+    return {
+        "steps": steps,
+        "every": every,
+        "points": points,
+        "start_mib": first,
+        "end_mib": last,
+        "growth_percent": 100 * (last - first) / first,
+        "steps_per_second": steps / seconds,
+    }
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------------------
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to compute (default: cpu)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch.set_num_threads; 0 keeps torch's default")
+    parser.add_argument("--omp-wait-policy", choices=WAIT_POLICIES, default="inherit",
+                        help="OMP_WAIT_POLICY for torch's OpenMP threads, set before torch loads (default: inherit)")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: 1 warm-up and 2 timed repetitions with fewer items each; same shapes")
+    parser.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
+                        help="write JSON: to standard output without FILE (the table then goes to standard error)")
+    parser.add_argument("--only", nargs="+", choices=WORKLOADS, default=[], help="run only these workloads")
+    parser.add_argument("--adamw", choices=("default", "foreach", "fused"), default="default",
+                        help="AdamW implementation: torch's default (a per-parameter loop on the CPU, like TorchSharp's), "
+                             "foreach, or fused (one kernel; CPU needs torch >= 2.4)")
+    parser.add_argument("--finite-check", choices=("every", "end", "none"), default="every",
+                        help="when RK4 sampling reads back the finiteness of the state: every step (as the library), "
+                             "only at the end, or never")
+    parser.add_argument("--soak", type=int, default=0,
+                        help="instead of the workloads, train the Table-4 model this many steps, reading RSS along the way")
+    parser.add_argument("--soak-every", type=int, default=1000, help="steps between RSS readings of --soak")
+    args = parser.parse_args(argv)
+    if args.threads < 0:
+        parser.error(f"--threads must be 0 or positive; got {args.threads}")
+    if args.soak < 0 or args.soak_every < 1:
+        parser.error("--soak must be 0 or positive and --soak-every positive")
+    return args
+
+
+def format_table(report) -> str:
+    runtime = report["runtime"]
+    lines = [f"PyTorch reference: {runtime['device']}, {runtime['threads']} threads, {runtime['processor_count']} "
+             f"processors, OMP_WAIT_POLICY {report['omp_wait_policy']}, AdamW {report['adamw']}"
+             + (", quick" if report["quick"] else "")]
+    header = f"{'workload':<20} {'median / rep':>12} {'throughput':>22} {'spread':>7} {'RSS before → after':>20} {'peak RSS':>9}"
+    lines += [header, "-" * len(header)]
+    for r in report["results"]:
+        median = r["median_seconds"]
+        median_text = f"{median:.2f} s" if median >= 1 else f"{1000 * median:.1f} ms"
+        rate = r["items_per_second"]
+        rate_text = f"{rate:,.0f}" if rate >= 100 else f"{rate:.2f}"
+
+        def m(v):
+            return "n/a" if v is None else f"{v:.0f} MiB"
+
+        lines.append(f"{r['name']:<20} {median_text:>12} {rate_text + ' ' + r['unit'] + '/s':>22} "
+                     f"{100 * r['spread']:>6.0f}% {m(r['rss_before_mib']) + ' → ' + m(r['rss_after_mib']):>20} "
+                     f"{m(r['peak_mib']):>9}")
+    soak_result = report.get("soak")
+    if soak_result:
+        lines.append(f"soak: {soak_result['steps']} steps, RSS {soak_result['start_mib']:.1f} MiB after "
+                     f"{soak_result['every']} steps -> {soak_result['end_mib']:.1f} MiB "
+                     f"({soak_result['growth_percent']:+.1f}%), {soak_result['steps_per_second']:.1f} steps/s")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    global torch
+    args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    if args.omp_wait_policy != "inherit":
+        os.environ["OMP_WAIT_POLICY"] = args.omp_wait_policy.upper()
+    import torch as _torch  # noqa: E402  (after OMP_WAIT_POLICY: OpenMP reads it when torch loads)
+    torch = _torch
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("error: CUDA was requested but torch.cuda.is_available() is False.", file=sys.stderr)
+        return 2
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    warmup, repetitions = (1, 2) if args.quick else (2, 5)
+    factories = {
+        "flow-train-step": lambda: FlowTrainingStep(args.quick, args.adamw),
+        "realnvp-train-step": lambda: RealNvpTrainingStep(args.quick, args.adamw),
+        "flow-sample-rk4": lambda: FlowSampling(args.quick, args.finite_check),
+        "realnvp-inverse": lambda: RealNvpInverse(args.quick, args.adamw),
+        "kappa-profile": lambda: KappaProfile(args.quick),
+    }
+    results, soak_result = [], None
+    if args.soak > 0:
+        soak_result = soak(device, args.soak, args.soak_every, args.adamw)
+    else:
+        for name in WORKLOADS:
+            if args.only and name not in args.only:
+                continue
+            workload = factories[name]()
+            print(f"running {name} ({workload.shape})…", file=sys.stderr)
+            results.append(measure(workload, warmup, repetitions, device))
+            del workload
+    report = {
+        "implementation": "pytorch",
+        "date_utc": date,
+        "runtime": {
+            "torch_version": torch.__version__,
+            "device": str(device),
+            "threads": torch.get_num_threads(),
+            "cuda_available": torch.cuda.is_available(),
+            "os": platform.platform(),
+            "processor_count": os.cpu_count(),
+            "python": platform.python_version(),
+        },
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+        "adamw": args.adamw,
+        "finite_check": args.finite_check,
+        "quick": args.quick,
+        "results": results,
+        "soak": soak_result,
+    }
+    table_stream = sys.stderr if args.json == "-" else sys.stdout
+    print(format_table(report), file=table_stream)
+    if args.json == "-":
+        print(json.dumps(report, indent=2))
+    elif args.json:
+        temp = f"{args.json}.tmp"
+        with open(temp, "w") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+        os.replace(temp, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
