@@ -13,8 +13,11 @@ public static class PrecondFlowCommand
         DemoCommand.Create(),
         TrainCommand.Create(),
         SampleCommand.Create(),
+        LikelihoodCommand.Create(),
+        DiagnoseCommand.Create(),
         EvalCommand.Create(),
         TheoryCommand.Create(),
+        ReproduceCommand.Create(),
     };
 
     /// <summary>Parses and runs; returns the exit code (0 success, 1 bad command line, 2 bad input, 70 internal error).</summary>

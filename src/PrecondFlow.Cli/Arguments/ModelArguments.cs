@@ -68,7 +68,7 @@ internal sealed class ModelArguments
             Kind: parse.GetValue(Field)!,
             Dim: dim,
             NumClasses: parse.GetValue(Unconditional) ? 0 : numClasses,
-            Hidden: ParseWidths(parse.GetValue(Hidden)!),
+            Hidden: ParseWidths(parse.GetValue(Hidden)!, "--hidden"),
             Activation: parse.GetValue(Activation)!,
             Time: parse.GetValue(TimeEncoding) == "raw" ? Fields.TimeEncoding.Raw : Fields.TimeEncoding.Sinusoidal,
             Labels: parse.GetValue(LabelEncoding) == "one-hot" ? Fields.LabelEncoding.OneHot : Fields.LabelEncoding.Embedding);
@@ -80,17 +80,18 @@ internal sealed class ModelArguments
         return spec;
     }
 
-    private static int[] ParseWidths(string text)
+    /// <summary>Parses comma-separated positive widths such as "128,128".</summary>
+    public static int[] ParseWidths(string text, string option)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var widths = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
             if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out widths[i]) || widths[i] < 1)
-                throw new ArgumentException($"--hidden: '{parts[i]}' is not a positive width; give widths like 128,128.");
+                throw new ArgumentException($"{option}: '{parts[i]}' is not a positive width; give widths like 128,128.");
         }
         if (widths.Length == 0)
-            throw new ArgumentException("--hidden: give at least one width, e.g. 128,128.");
+            throw new ArgumentException($"{option}: give at least one width, e.g. 128,128.");
         return widths;
     }
 }

@@ -15,28 +15,32 @@ internal static class DemoCommand
         var libtorch = CommonOptions.LibTorch();
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("precondflow-demo");
-        var steps = CommonOptions.Positive("--steps", "Optimizer steps.", new DemoOptions().Steps);
-
-        var command = new Command("demo", "Train baseline flow matching on the Swiss roll, sample it, and write samples.png, loss.png and results.json.")
+        var steps = CommonOptions.Positive("--steps", "Optimizer steps of each main flow.", new DemoOptions().Steps);
+        var preconditioner = new Option<string>("--preconditioner")
         {
-            device, libtorch, seed, output, steps,
+            Description = "The preconditioner compared with the baseline: whiten, realnvp, flow, or a chain such as whiten+flow.",
+            DefaultValueFactory = _ => new DemoOptions().Preconditioner,
+        };
+
+        var command = new Command("demo", "Train flow matching on the Swiss roll without and with a preconditioner, sample both, and write samples.png, loss.png, results.json and report.md.")
+        {
+            device, libtorch, seed, output, steps, preconditioner,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
-            var options = new DemoOptions(Steps: parse.GetValue(steps), Seed: parse.GetValue(seed));
+            var options = new DemoOptions(Steps: parse.GetValue(steps), Seed: parse.GetValue(seed), Preconditioner: parse.GetValue(preconditioner)!);
             var result = ProgressDisplay.Run(stages =>
-                BaselineDemo.Run(options, dev, new TrainingProgressBar(stages.Add("flow matching", options.Steps))));
+                BaselineDemo.Run(options, dev, (name, total) => new TrainingProgressBar(stages.Add(name, total))));
             var folder = parse.GetValue(output)!;
             DemoReport.Write(folder, result, RuntimeInfo.Collect(dev));
 
-            var table = new Table().AddColumns("", "value");
-            table.AddRow("training seconds", $"{result.TrainSeconds:F1}");
-            table.AddRow("function evaluations", result.FunctionEvaluations.ToString());
-            table.AddRow("sliced Wasserstein-2 to held-out data", $"{result.SlicedWasserstein:F4}");
-            table.AddRow("MMD² to held-out data", $"{result.Mmd:E2}");
+            var table = new Table().AddColumns("preconditioner", "sliced W₂ to held-out data", "MMD²", "P seconds", "main-flow seconds", "NFE");
+            foreach (var arm in result.Arms)
+                table.AddRow(Markup.Escape(arm.Preconditioner), $"{arm.SlicedWasserstein:F4}", $"{arm.Mmd:E2}",
+                    $"{arm.Times.PreconditionerSeconds + arm.Times.TransformSeconds:F1}", $"{arm.Times.MainFlowSeconds:F1}", arm.FunctionEvaluations.ToString());
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"results in [bold]{Markup.Escape(folder)}[/]: samples.png, loss.png, flow-lines.png, results.json");
+            AnsiConsole.MarkupLine($"results in [bold]{Markup.Escape(folder)}[/]: report.md, samples.png, loss.png, flow-lines.png, results.json");
             return 0;
         }));
         return command;

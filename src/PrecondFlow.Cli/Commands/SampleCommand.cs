@@ -3,6 +3,7 @@ using PrecondFlow.Cli.Arguments;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Data;
 using PrecondFlow.Devices;
+using PrecondFlow.Pipeline;
 using PrecondFlow.Reporting;
 using PrecondFlow.Sampling;
 using PrecondFlow.Training;
@@ -27,7 +28,7 @@ internal static class SampleCommand
         var libtorch = CommonOptions.LibTorch();
         var seed = CommonOptions.Seed();
 
-        var command = new Command("sample", "Draw samples from a trained model: x₀ ~ N(0, I), then the probability-flow ODE (or the reverse SDE) to t = 1.");
+        var command = new Command("sample", "Draw samples from a trained model folder: z ~ N(0, I), the main flow's ODE (or reverse SDE) to t = 1, then the inverse preconditioner.");
         foreach (var option in new Option[] { modelFolder, count, output, png, label, noEma, device, libtorch, seed })
             command.Options.Add(option);
         sampling.AddTo(command);
@@ -39,16 +40,16 @@ internal static class SampleCommand
             if (!PointCloudFiles.Extensions.Any(e => outFile.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
                 throw new ArgumentException($"--out: '{outFile}' must end in {string.Join(" or ", PointCloudFiles.Extensions)}.");
             var options = sampling.Read(parse);
-            var (field, manifest) = Checkpoint.LoadField(parse.GetValue(modelFolder)!, dev, preferEma: !parse.GetValue(noEma));
-            var model = new GenerativeModel(field, manifest.Model);
+            using var model = PreconditionedModel.Load(parse.GetValue(modelFolder)!, dev, preferEma: !parse.GetValue(noEma));
             long n = parse.GetValue(count);
+            int classes = model.NumClasses;
             Tensor? labels = null;
-            if (field.IsConditional)
+            if (classes > 0)
             {
                 var only = parse.GetValue(label);
-                if (only is { } k && (k < 0 || k >= field.NumClasses))
-                    throw new ArgumentException($"--class {k}: this model knows classes 0 to {field.NumClasses - 1}.");
-                labels = only is { } c ? full(new[] { n }, (long)c, dtype: ScalarType.Int64) : Sampler.BalancedLabels(n, field.NumClasses, CPU);
+                if (only is { } k && (k < 0 || k >= classes))
+                    throw new ArgumentException($"--class {k}: this model knows classes 0 to {classes - 1}.");
+                labels = only is { } c ? full(new[] { n }, (long)c, dtype: ScalarType.Int64) : Sampler.BalancedLabels(n, classes, CPU);
             }
             else if (parse.GetValue(label) is not null)
             {
@@ -58,11 +59,11 @@ internal static class SampleCommand
             var result = ProgressDisplay.Run(stages =>
             {
                 var stage = stages.Add("sampling", 1);
-                var r = Sampler.Sample(model, n, options, parse.GetValue(seed), dev, labels);
+                var r = model.Sample(n, options, parse.GetValue(seed), dev, labels);
                 stage.Report((1, $"{r.FunctionEvaluations} evaluations"));
                 return r;
             });
-            var cloud = new PointCloud(result.Points.cpu(), result.Labels?.cpu(), field.IsConditional ? field.NumClasses : 0);
+            var cloud = new PointCloud(result.Points.cpu(), result.Labels?.cpu(), classes);
             PointCloudFiles.Write(outFile, cloud);
             if (parse.GetValue(png) is { } picture)
                 Charts.Scatter(picture, "Samples", new[] { PointSeries.FromPoints("samples", cloud.Points) });

@@ -3,14 +3,15 @@ using PrecondFlow.Cli.Arguments;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Devices;
 using PrecondFlow.Fields;
+using PrecondFlow.Pipeline;
+using PrecondFlow.Preconditioning;
 using PrecondFlow.Training;
 using Spectre.Console;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace PrecondFlow.Cli.Commands;
 
-/// <summary>`precondflow train`: fit a flow-matching or score-matching model to a data set or point file.</summary>
+/// <summary>`precondflow train`: fit a preconditioner and a flow-matching or score-matching model on P(x).</summary>
 internal static class TrainCommand
 {
     public static Command Create()
@@ -18,15 +19,18 @@ internal static class TrainCommand
         var data = new DataArguments();
         var model = new ModelArguments();
         var training = new TrainingArguments();
+        var preconditioner = new PreconditionerArguments();
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("precondflow-model");
-        var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this model folder (its settings are used; data options must match)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this model folder (its settings and preconditioner are used; give the same data)." };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the model folder every this many steps (0 = only at the end), so that an interrupted run can be resumed.", DefaultValueFactory = _ => 0 };
 
-        var command = new Command("train", "Train a flow-matching or score-matching model; the output folder reloads as a model (see `sample`).");
+        var command = new Command("train",
+            "Fit a preconditioner P, then train a flow-matching or score-matching model from N(0, I) to P(x). The output folder holds both stages and reloads as one model (see `sample`, `likelihood`).");
         data.AddTo(command);
+        preconditioner.AddTo(command);
         model.AddTo(command);
         training.AddTo(command);
         foreach (var option in new Option[] { device, libtorch, seed, output, resume, checkpointEvery })
@@ -43,45 +47,52 @@ internal static class TrainCommand
             torch.manual_seed(s);
             var points = data.Load(parse, s);
             var resumeFrom = parse.GetValue(resume);
-            using var trainer = resumeFrom is null
-                ? NewTrainer(model.Read(parse, points.Dim, points.NumClasses), training.Read(parse, s), dev)
-                : FlowTrainer.LoadCheckpoint(resumeFrom, dev);
-            var run = new
+            var spec = resumeFrom is null ? model.Read(parse, points.Dim, points.NumClasses) : Checkpoint.ReadManifest(resumeFrom).Model;
+            var options = resumeFrom is null ? training.Read(parse, s) : Checkpoint.ReadManifest(resumeFrom).Training;
+            var preconditionerSpec = parse.GetValue(preconditioner.Spec)!;
+            object Run(PreconditionedModel m) => new
             {
                 command = "train",
                 data = data.Describe(parse),
                 seed = s,
                 device = dev.ToString(),
-                resumed_from_step = resumeFrom is null ? (int?)null : trainer.Step,
-                model = trainer.Spec,
-                training = trainer.Options,
-                parameters = VectorFields.ParameterCount(trainer.Field),
+                preconditioner = resumeFrom is null ? preconditionerSpec : m.Preconditioner.Name,
+                preconditioner_settings = m.Preconditioner.Describe(),
+                resumed_from = resumeFrom is null ? null : Path.GetFileName(Path.GetFullPath(resumeFrom).TrimEnd('/')),
+                model = spec,
+                training = options,
+                parameters = VectorFields.ParameterCount(m.Field),
+                stage_seconds = m.Times,
                 runtime = RuntimeInfo.Collect(dev),
             };
-
-            ProgressDisplay.Run(stages =>
+            void SaveCheckpoint(PreconditionedModel m, int step)
             {
-                var bar = new TrainingProgressBar(stages.Add("training", trainer.Options.Steps));
-                trainer.Train(points, progress: bar, callback: step =>
-                {
-                    if (every > 0 && step % every == 0 && step < trainer.Options.Steps)
-                        ModelFolder.Write(folder, trainer, run);
-                });
-            });
-            ModelFolder.Write(folder, trainer, run);
+                if (every > 0 && step % every == 0 && step < options.Steps)
+                    m.Save(folder, Run(m));
+            }
 
-            var table = new Table().AddColumns("model folder", "steps", "final loss", "seconds", "parameters");
-            table.AddRow(Markup.Escape(folder), trainer.Step.ToString(), $"{trainer.LossTrace[^1].Loss:G4}", $"{trainer.Seconds:F1}", run.parameters.ToString());
+            using var trained = ProgressDisplay.Run(stages =>
+            {
+                var main = new TrainingProgressBar(stages.Add("main flow", options.Steps));
+                if (resumeFrom is not null)
+                    return PreconditionedModel.Resume(resumeFrom, points, dev, main, SaveCheckpoint);
+                var p = preconditioner.Create(parse, preconditionerSpec, points.Dim, points.NumClasses, conditional: spec.Field.IsConditionalOn(points));
+                var stage = stages.Add($"preconditioner {preconditionerSpec}", 1);
+                var fitProgress = new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"{r.Name} loss {r.Loss:G4}")));
+                var field = VectorFields.Create(spec.Field);
+                field.to(dev);
+                return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint);
+            });
+            trained.Save(folder, Run(trained));
+
+            var table = new Table().AddColumns("model folder", "preconditioner", "steps", "final loss", "P seconds", "main-flow seconds");
+            table.AddRow(Markup.Escape(folder), Markup.Escape(resumeFrom is null ? preconditionerSpec : trained.Preconditioner.Name), trained.Trainer!.Step.ToString(),
+                $"{trained.Trainer.LossTrace[^1].Loss:G4}", $"{trained.Times.PreconditionerSeconds:F1}", $"{trained.Times.MainFlowSeconds:F1}");
             AnsiConsole.Write(table);
             return 0;
         }));
         return command;
     }
 
-    private static FlowTrainer NewTrainer(ModelSpec spec, TrainingOptions options, Device device)
-    {
-        var field = VectorFields.Create(spec.Field);
-        field.to(device);
-        return new FlowTrainer(field, spec, options);
-    }
+    private static bool IsConditionalOn(this FieldConfig config, Data.PointCloud data) => config.NumClasses > 0 && data.HasLabels;
 }

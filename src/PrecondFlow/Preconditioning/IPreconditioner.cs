@@ -38,6 +38,13 @@ public interface IPreconditioner : IDisposable
     /// <returns>Z: (batch, Dim) in x's dtype; LogAbsDet: (batch) log|det ∂z/∂x| per sample.</returns>
     (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null);
 
+    /// <summary>z = P(x) alone, for maps whose log-determinant costs extra work (the flow preconditioner's divergence
+    /// integral); by default the Z of <see cref="Forward"/>.</summary>
+    /// <param name="x">(batch, Dim) points.</param>
+    /// <param name="labels">(batch) labels for a conditional map.</param>
+    /// <returns>(batch, Dim).</returns>
+    Tensor Transform(Tensor x, Tensor? labels = null) => Forward(x, labels).Z;
+
     /// <summary>Maps preconditioned points back to data space: x = P⁻¹(z; y).</summary>
     /// <param name="z">(batch, Dim) float32 or float64 points.</param>
     /// <param name="labels">(batch) int64 class labels; required when <see cref="IsConditional"/>, else ignored.</param>

@@ -78,7 +78,7 @@ public sealed class PreconditionerChain : IFittablePreconditioner
             if (i < members.Length - 1)
             {
                 using var noGrad = torch.no_grad();
-                current = current with { Points = members[i].Forward(current.Points.detach(), current.Labels).Z };
+                current = current with { Points = members[i].Transform(current.Points.detach(), current.Labels) };
             }
         }
         var last = reports.LastOrDefault(r => r.FinalLoss is not null);
@@ -97,6 +97,15 @@ public sealed class PreconditionerChain : IFittablePreconditioner
             logDet = logDet + step;
         }
         return (x.MoveToOuterDisposeScope(), logDet.MoveToOuterDisposeScope());
+    }
+
+    public Tensor Transform(Tensor x, Tensor? labels = null)
+    {
+        Inputs.CheckPoints(x, Dim, "A preconditioner chain", nameof(x));
+        using var scope = torch.NewDisposeScope();
+        foreach (var member in members)
+            x = member.Transform(x, labels);
+        return x.MoveToOuterDisposeScope();
     }
 
     public Tensor Inverse(Tensor z, Tensor? labels = null)

@@ -1,3 +1,5 @@
+using PrecondFlow.Training;
+
 namespace PrecondFlow.Preconditioning;
 
 /// <summary>What fitting a preconditioner did and how it ended.</summary>

@@ -12,6 +12,7 @@ public static class Preconditioners
         AffineWhitening.Kind,
         ClassConditionalWhitening.Kind,
         RealNvp.Kind,
+        FlowPreconditioner.Kind,
         PreconditionerChain.Kind,
     ];
 
@@ -44,6 +45,7 @@ public static class Preconditioners
             AffineWhitening.Kind => AffineWhitening.Load(description),
             ClassConditionalWhitening.Kind => ClassConditionalWhitening.Load(description),
             RealNvp.Kind => RealNvp.Load(description),
+            FlowPreconditioner.Kind => FlowPreconditioner.Load(description),
             PreconditionerChain.Kind => PreconditionerChain.Load(description),
             _ => throw new InvalidDataException(
                 $"{description.Path}: unknown preconditioner kind '{kind}'. Known kinds: {string.Join(", ", Kinds)}; " +

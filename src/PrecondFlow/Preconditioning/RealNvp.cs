@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using PrecondFlow.Data;
 using PrecondFlow.IO;
 using PrecondFlow.Preconditioning.Internal;
+using PrecondFlow.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -179,7 +180,7 @@ public sealed class RealNvp : IFittablePreconditioner
                             "whiten the data first (chain 'whiten' before 'realnvp').";
                         throw new InvalidOperationException(divergence);
                     }
-                    trace.Add(new LossPoint(step, value));
+                    trace.Add(new LossPoint(checked((int)step), value));
                     progress?.Report(new PreconditionerProgress(Kind, step, steps, value, clock.Elapsed.TotalSeconds));
                 }
             }
@@ -240,17 +241,7 @@ public sealed class RealNvp : IFittablePreconditioner
 
     internal static RealNvp Load(Description description)
     {
-        RealNvpOptions options;
-        try
-        {
-            options = description.Object("options").Deserialize<RealNvpOptions>(Json.Options)
-                ?? throw description.Invalid("options", "an object of RealNVP options");
-            options.Validate();
-        }
-        catch (Exception e) when (e is JsonException or ArgumentOutOfRangeException)
-        {
-            throw new InvalidDataException($"{description.Path}: the RealNVP options are not valid: {e.Message}", e);
-        }
+        var options = description.Options<RealNvpOptions>("RealNVP", o => o.Validate());
         var result = new RealNvp(description.Int("dim"), options, description.Int("num_classes"));
         try
         {

@@ -40,6 +40,38 @@ public static class Sampler
             options.KeepTrajectory ? solution.Times : null, solution.Trajectory);
     }
 
+    /// <summary>
+    /// Carries given start points along the model's probability-flow ODE from its start time to t = 1, instead of
+    /// drawing them from N(0, I): the sampler of a flow trained between two data sets (see the source points of
+    /// <see cref="Training.FlowTrainer.Train"/>). Deterministic; runs without gradients on the model's device.
+    /// </summary>
+    /// <param name="x0">(count, dim) start points; cast to the model's dtype and device.</param>
+    /// <param name="options">ODE settings (<see cref="SamplingMethod.Ode"/> only: the reverse SDE starts from its Gaussian).</param>
+    /// <param name="labels">(count) labels for a conditional model, or null.</param>
+    /// <returns>The end points (count, dim), and the trajectory when asked for (its first state is x₀).</returns>
+    public static SampleResult SampleFrom(GenerativeModel model, Tensor x0, SamplingOptions options, Tensor? labels = null)
+    {
+        options.Validate();
+        if (options.Method != SamplingMethod.Ode)
+            throw new ArgumentException("Sampling from given start points integrates the ODE; the reverse SDE starts from N(0, I). Use SamplingMethod.Ode.",
+                nameof(options));
+        if (x0.dim() != 2 || x0.shape[0] < 1 || x0.shape[1] != model.Field.Dim)
+            throw new ArgumentException(
+                $"Start points must have shape (count ≥ 1, {model.Field.Dim}); got ({string.Join(", ", x0.shape)}).", nameof(x0));
+        if (labels is not null && labels.shape[0] != x0.shape[0])
+            throw new ArgumentException($"Got {labels.shape[0]} labels for {x0.shape[0]} start points.", nameof(labels));
+        if (labels is not null && !model.Field.IsConditional)
+            throw new ArgumentException("This model is unconditional: it takes no class labels.", nameof(labels));
+        var parameter = model.Field.parameters().First();
+        var y = labels?.to(parameter.device);
+        using var _ = no_grad();
+        var start = x0.to(parameter.device).to(parameter.dtype);
+        var solver = OdeSolvers.Create(options.Solver, options.Steps, options.Adaptive);
+        var solution = solver.Integrate(model.VelocityDynamics(y, options.Guidance), start, model.StartTime, 1.0, options.KeepTrajectory);
+        return new SampleResult(solution.Final, y, solution.FunctionEvaluations,
+            options.KeepTrajectory ? solution.Times : null, solution.Trajectory);
+    }
+
     /// <summary>Class labels 0, 1, …, k−1, 0, 1, … for <paramref name="count"/> samples: every class equally often.</summary>
     public static Tensor BalancedLabels(long count, int numClasses, Device device) =>
         arange(count, dtype: ScalarType.Int64, device: device).remainder(numClasses);

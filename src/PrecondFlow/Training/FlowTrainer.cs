@@ -72,14 +72,23 @@ public sealed class FlowTrainer : IDisposable
     /// <param name="untilStep">Stop after this many steps in total (to checkpoint part-way).</param>
     /// <param name="progress">Receives a report every LogEvery steps.</param>
     /// <param name="callback">Called every LogEvery steps with the step count (e.g. for diagnostics).</param>
+    /// <param name="source">
+    /// Optional start points (n₀, dim) for transport between two data sets: each minibatch then draws its x₀ from
+    /// these points, uniformly with replacement and independently of x₁ (the independent coupling), with the same
+    /// generator, instead of x₀ ~ N(0, I). The field then carries the law of <paramref name="source"/> to that of
+    /// <paramref name="data"/>; sample it from given points with <see cref="Sampling.Sampler.SampleFrom"/>. Flow
+    /// matching only (the score target −ε/σ_t assumes Gaussian x₀). Null, the default, changes nothing: the random
+    /// draws are exactly those of training without it. Pass it again when resuming.
+    /// </param>
     public TrainingResult Train(PointCloud data, int? untilStep = null, IProgress<TrainingProgress>? progress = null,
-        Action<int>? callback = null, CancellationToken cancellation = default)
+        Action<int>? callback = null, CancellationToken cancellation = default, PointCloud? source = null)
     {
         CheckData(data);
         int end = Math.Min(untilStep ?? Options.Steps, Options.Steps);
         // Owned by this call: on another device these are whole copies of the data, freed here rather than by the GC.
         using var points = data.Points.to(Field.parameters().First().dtype, Device);
         using var labels = Field.IsConditional ? data.Labels!.to(Device) : null;
+        using var sourcePoints = source is null ? null : CheckSource(source).Points.to(points.dtype, Device);
         var clock = Stopwatch.StartNew();
         Field.train();
         using var lossSum = zeros(1, device: Device, dtype: ScalarType.Float64);
@@ -91,7 +100,7 @@ public sealed class FlowTrainer : IDisposable
             {
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = LearningRateSchedule.At(Step, Options);
-                var loss = LossOnMinibatch(points, labels);
+                var loss = LossOnMinibatch(points, labels, sourcePoints);
                 optimizer.zero_grad();
                 loss.backward();
                 if (Options.GradientClip is { } clip)
@@ -123,7 +132,7 @@ public sealed class FlowTrainer : IDisposable
         return new TrainingResult(lossTrace.ToArray(), Step, Seconds);
     }
 
-    private Tensor LossOnMinibatch(Tensor points, Tensor? labels)
+    private Tensor LossOnMinibatch(Tensor points, Tensor? labels, Tensor? sourcePoints)
     {
         var index = randint(points.shape[0], new long[] { Options.BatchSize }, dtype: ScalarType.Int64, device: Device, generator: generator);
         var x1 = points.index_select(0, index);
@@ -133,7 +142,10 @@ public sealed class FlowTrainer : IDisposable
             var drop = rand(new long[] { Options.BatchSize }, device: Device, generator: generator) < Options.LabelDropout;
             y = where(drop, full_like(y, Field.NullLabel), y);
         }
-        var x0 = randn(x1.shape, dtype: x1.dtype, device: Device, generator: generator);
+        var x0 = sourcePoints is null
+            ? randn(x1.shape, dtype: x1.dtype, device: Device, generator: generator)
+            : sourcePoints.index_select(0, randint(sourcePoints.shape[0], new long[] { Options.BatchSize }, dtype: ScalarType.Int64,
+                device: Device, generator: generator));
         var (t, weight) = Options.TimeSampling.Draw(Options.BatchSize, generator, x1.dtype, Device);
         var sample = Path.Sample(x0, x1, t);
         return RegressionLoss.Compute(Field, Spec.Objective, sample, y, weight);
@@ -149,6 +161,19 @@ public sealed class FlowTrainer : IDisposable
             throw new ArgumentException($"The field is conditioned on {Field.NumClasses} classes but the data have no labels.", nameof(data));
         if (Field.IsConditional && data.NumClasses > Field.NumClasses)
             throw new ArgumentException($"The data have {data.NumClasses} classes but the field was built for {Field.NumClasses}.", nameof(data));
+    }
+
+    private PointCloud CheckSource(PointCloud source)
+    {
+        if (Spec.Objective != Objective.FlowMatching)
+            throw new ArgumentException(
+                $"Training from source points needs the flow-matching objective; this model uses {Spec.Objective}, whose target assumes x₀ ~ N(0, I).",
+                nameof(source));
+        if (source.Count == 0)
+            throw new ArgumentException("The source points are empty; give at least one start point, or no source for x₀ ~ N(0, I).", nameof(source));
+        if (source.Dim != Field.Dim)
+            throw new ArgumentException($"The source points have {source.Dim} dimensions but the field expects {Field.Dim}.", nameof(source));
+        return source;
     }
 
     /// <summary>Saves weights, EMA, optimizer state, random-number state, step and loss trace to a folder (atomically).</summary>

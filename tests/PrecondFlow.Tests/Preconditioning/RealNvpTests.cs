@@ -148,7 +148,7 @@ public class RealNvpTests
         using var p = new RealNvp(3, PreconditionerCases.QuickRealNvp with { Steps = 25, LogEvery = 10 });
         var reports = new List<PreconditionerProgress>();
         var report = p.Fit(data, progress: new SynchronousProgress(reports.Add));
-        Assert.Equal(new long[] { 10, 20, 25 }, report.LossTrace.Select(l => l.Step));
+        Assert.Equal(new[] { 10, 20, 25 }, report.LossTrace.Select(l => l.Step));
         Assert.Equal(new long[] { 10, 20, 25 }, reports.Select(r => r.Step));
         Assert.All(reports, r => Assert.Equal(25, r.TotalSteps));
         Assert.Equal(report.LossTrace[^1].Loss, report.FinalLoss);

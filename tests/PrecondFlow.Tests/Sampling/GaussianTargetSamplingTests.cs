@@ -10,7 +10,7 @@ namespace PrecondFlow.Tests.Sampling;
 /// End to end: an MLP trained on a 2D Gaussian target must produce samples with the target's mean and covariance,
 /// by the flow's ODE, by the probability-flow ODE of a score model and by its reverse SDE.
 /// </summary>
-public class GaussianTargetSamplingTests : IDisposable
+public class GaussianTargetSamplingTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private static readonly double[] Mean = { 1.0, -0.5 };
     private static readonly double[,] Cov = { { 0.6, 0.25 }, { 0.25, 0.3 } };
@@ -42,7 +42,7 @@ public class GaussianTargetSamplingTests : IDisposable
         return trainer;
     }
 
-    private static void AssertMatchesTarget(Tensor samples, string what)
+    private void AssertMatchesTarget(Tensor samples, string what)
     {
         var x = samples.to(float64);
         var mean = x.mean(new long[] { 0 });
@@ -53,6 +53,7 @@ public class GaussianTargetSamplingTests : IDisposable
         // and still catch a wrong sign, scale or path convention, which give errors of order 1.
         double meanError = (mean - tensor(Mean, dtype: float64)).norm().item<double>();
         double covError = (cov - tensor(Cov, dtype: float64)).norm().item<double>() / tensor(Cov, dtype: float64).norm().item<double>();
+        output.WriteLine($"{what}: mean error {meanError:F4}, relative covariance error {covError:F4}");
         Assert.True(meanError < 0.05, $"{what}: mean error {meanError:F4}");
         Assert.True(covError < 0.10, $"{what}: relative covariance error {covError:F4}");
     }

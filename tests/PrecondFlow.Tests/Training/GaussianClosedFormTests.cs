@@ -11,7 +11,7 @@ namespace PrecondFlow.Tests.Training;
 /// noise-prediction score matching is σ_t Σ_t⁻¹ (so the score is −Σ_t⁻¹x, eq. 10). Training the linear field must
 /// recover them.
 /// </summary>
-public class GaussianClosedFormTests
+public class GaussianClosedFormTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly double[] CheckTimes = { 0.25, 0.5, 0.75 };
 
@@ -57,6 +57,7 @@ public class GaussianClosedFormTests
             var cT = t * sigma - (1 - t) * identity;
             var exact = cT.matmul(linalg.inv(sigmaT));
             var learned = field.MatrixAt(tensor(new[] { t }).reshape(1, 1))[0].to(float64).detach();
+            output.WriteLine($"flow matching, t = {t}: ‖W − A_t‖/‖A_t‖ = {RelativeError(learned, exact):E2}");
             // 5% (the bound): SGD noise and 200k finite samples leave errors of about 1%.
             Assert.True(RelativeError(learned, exact) < 0.05,
                 $"t = {t}: ‖W − A_t‖/‖A_t‖ = {RelativeError(learned, exact):F4}\nlearned {learned.ToString(TorchSharp.TensorStringStyle.Julia)}\nexact {exact.ToString(TorchSharp.TensorStringStyle.Julia)}");
@@ -75,6 +76,7 @@ public class GaussianClosedFormTests
             var exactScore = -linalg.inv(sigmaT);
             // ε̂ = W x and s = −ε̂/σ_t, so the score matrix is −W/σ_t with σ_t = 1 − t on the linear path.
             var learned = -field.MatrixAt(tensor(new[] { t }).reshape(1, 1))[0].to(float64).detach() / (1 - t);
+            output.WriteLine($"score matching, t = {t}: relative error of −Σ_t⁻¹ = {RelativeError(learned, exactScore):E2}");
             Assert.True(RelativeError(learned, exactScore) < 0.05,
                 $"t = {t}: relative error of the score matrix {RelativeError(learned, exactScore):F4}");
         }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using PrecondFlow.IO;
 
 namespace PrecondFlow.Preconditioning.Internal;
 
@@ -22,6 +24,22 @@ internal sealed record Description(JsonObject Root, string Path, string Folder)
 
     public JsonObject Object(string key) =>
         Root[key] as JsonObject ?? throw Invalid(key, "an object");
+
+    /// <summary>The "options" object as <typeparamref name="T"/>, validated; errors name the file.</summary>
+    /// <param name="what">What the options belong to, for messages (e.g. "RealNVP").</param>
+    public T Options<T>(string what, Action<T> validate) where T : class
+    {
+        try
+        {
+            var options = Object("options").Deserialize<T>(Json.Options) ?? throw Invalid("options", $"an object of {what} options");
+            validate(options);
+            return options;
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{Path}: the {what} options are not valid: {e.Message}", e);
+        }
+    }
 
     public JsonArray Array(string key) =>
         Root[key] as JsonArray ?? throw Invalid(key, "an array");

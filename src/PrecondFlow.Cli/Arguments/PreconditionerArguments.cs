@@ -1,0 +1,54 @@
+using System.CommandLine;
+using PrecondFlow.Cli.Console;
+using PrecondFlow.Preconditioning;
+
+namespace PrecondFlow.Cli.Arguments;
+
+/// <summary>Which preconditioner to fit, and the options of each kind.</summary>
+internal sealed class PreconditionerArguments
+{
+    public PreconditionerArguments(string defaultSpec = "none", bool allowList = false)
+    {
+        Spec = new Option<string>("--preconditioner")
+        {
+            Description = $"Invertible map fitted to the data before the main flow: {string.Join(", ", PreconditionerFactory.Names)}, " +
+                "or a chain joined by '+' (applied left to right, e.g. whiten+realnvp)" + (allowList ? "; several separated by commas." : "."),
+            DefaultValueFactory = _ => defaultSpec,
+        };
+    }
+
+    public Option<string> Spec { get; }
+
+    public Option<double> Shrinkage { get; } = new("--shrinkage") { Description = "whiten / class-whiten: covariance shrinkage γ ∈ [0, 1] toward a scaled identity (for near-singular data).", DefaultValueFactory = _ => 0.0 };
+
+    public Option<bool> ClassFallback { get; } = new("--class-fallback") { Description = "class-whiten: blend classes with too few samples (< dim + 1) or singular covariance with the pooled covariance instead of failing." };
+
+    public Option<int> RealNvpSteps { get; } = CommonOptions.Positive("--realnvp-steps", "realnvp: maximum-likelihood training steps.", new RealNvpOptions().Steps);
+
+    public Option<int> RealNvpHidden { get; } = CommonOptions.Positive("--realnvp-hidden", "realnvp: width of the coupling MLPs' hidden layers.", new RealNvpOptions().Hidden);
+
+    public Option<int> RealNvpCouplings { get; } = CommonOptions.Positive("--realnvp-couplings", "realnvp: affine coupling layers.", new RealNvpOptions().Couplings);
+
+    public Option<int> FlowSteps { get; } = CommonOptions.Positive("--flow-steps", "flow: flow-matching steps of the small preconditioning flow (its early stop).", new FlowPreconditionerOptions().Steps);
+
+    public Option<string> FlowHidden { get; } = new("--flow-hidden") { Description = "flow: hidden widths of the preconditioning flow (the 2D default 10,10 has 172 parameters).", DefaultValueFactory = _ => "10,10" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Spec, Shrinkage, ClassFallback, RealNvpSteps, RealNvpHidden, RealNvpCouplings, FlowSteps, FlowHidden })
+            command.Options.Add(option);
+    }
+
+    public IReadOnlyList<string> Specs(ParseResult parse) =>
+        parse.GetValue(Spec)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    public PreconditionerSettings Settings(ParseResult parse, bool conditional) => new(
+        Shrinkage: parse.GetValue(Shrinkage),
+        ClassFallback: parse.GetValue(ClassFallback),
+        RealNvp: new RealNvpOptions(Couplings: parse.GetValue(RealNvpCouplings), Hidden: parse.GetValue(RealNvpHidden), Steps: parse.GetValue(RealNvpSteps)),
+        Flow: new FlowPreconditionerOptions(Hidden: ModelArguments.ParseWidths(parse.GetValue(FlowHidden)!, "--flow-hidden"), Steps: parse.GetValue(FlowSteps)),
+        Conditional: conditional);
+
+    public IFittablePreconditioner Create(ParseResult parse, string spec, int dim, int numClasses, bool conditional) =>
+        PreconditionerFactory.Create(spec, dim, numClasses, Settings(parse, conditional));
+}

@@ -1,0 +1,36 @@
+namespace PrecondFlow.Experiments.TwoD;
+
+/// <summary>Everything a reproduced experiment measured, and what its report says about it.</summary>
+/// <param name="Id">The experiment's name on the command line, e.g. "table1".</param>
+/// <param name="Title">The report's title.</param>
+/// <param name="Introduction">Paragraphs that explain the experiment to a reader who has not read the paper.</param>
+/// <param name="BaselineArm">The arm without preconditioning that the others are compared with.</param>
+/// <param name="Metrics">The table's columns.</param>
+/// <param name="Arms">Each arm's runs, one per seed.</param>
+/// <param name="Findings">The result paragraph, sentence by sentence, generated from the numbers.</param>
+/// <param name="Figures">The figures, in reading order.</param>
+/// <param name="Fairness">How the arms were kept comparable, as applied in this run.</param>
+/// <param name="Configuration">Every setting of the run (written to results.json).</param>
+/// <param name="Seeds">The seeds, the same for every arm.</param>
+/// <param name="WallSeconds">Wall-clock seconds of the whole experiment, evaluation included.</param>
+/// <param name="NoiseFloor">Per metric, the value that two independent samples of the true distribution of the same
+/// sizes get, per seed: what a perfect model would score. Only for the metrics where it is defined.</param>
+public sealed record ExperimentResult(
+    string Id,
+    string Title,
+    IReadOnlyList<string> Introduction,
+    string BaselineArm,
+    IReadOnlyList<MetricInfo> Metrics,
+    IReadOnlyList<ArmResult> Arms,
+    IReadOnlyList<string> Findings,
+    IReadOnlyList<Figure> Figures,
+    IReadOnlyList<string> Fairness,
+    object Configuration,
+    IReadOnlyList<long> Seeds,
+    double WallSeconds,
+    IReadOnlyDictionary<string, IReadOnlyList<double>> NoiseFloor)
+{
+    /// <summary>The arm called <paramref name="name"/>.</summary>
+    public ArmResult Arm(string name) => Arms.FirstOrDefault(a => a.Name == name)
+        ?? throw new ArgumentException($"Experiment {Id} has no arm '{name}'; its arms are {string.Join(", ", Arms.Select(a => a.Name))}.", nameof(name));
+}

@@ -1,0 +1,35 @@
+using PrecondFlow.Reporting;
+
+namespace PrecondFlow.Experiments.TwoD.Internal;
+
+/// <summary>The figures and configuration entries that several experiments share.</summary>
+internal static class Plots
+{
+    /// <summary>The main flow's loss, mean over seeds, one line per arm (log scale).</summary>
+    public static Figure LossFigure(IReadOnlyList<ArmResult> arms, string caption)
+    {
+        var series = arms.Select(a => Line(a.Label, a.MeanLoss())).ToArray();
+        return new Figure("loss.png", caption,
+            path => Charts.Lines(path, "Training loss of the main flow (mean over seeds)", "step", "loss (log scale)", series, logY: true));
+    }
+
+    /// <summary>A curve measured during training, mean over seeds, one line per arm (log scale).</summary>
+    public static Figure CurveFigure(string file, IReadOnlyList<ArmResult> arms, string curve, string title, string yLabel, string caption)
+    {
+        var series = arms.Select(a => Line(a.Label, a.MeanCurve(curve))).ToArray();
+        return new Figure(file, caption, path => Charts.Lines(path, title, "step", yLabel, series, logY: true));
+    }
+
+    private static Series Line(string name, IReadOnlyList<CurvePoint> points) =>
+        new(name, points.Select(p => (double)p.Step).ToArray(), points.Select(p => p.Value).ToArray());
+
+    /// <summary>The main flow's settings for results.json (training shown with seed 0; each run uses its own seed).</summary>
+    public static object MainFlowConfiguration(MainFlowBudget budget) => new
+    {
+        budget,
+        parameters = budget.ParameterCount(),
+        spec = budget.Spec(),
+        training_for_seed_0 = budget.Training(0),
+        sampling = budget.Sampling(),
+    };
+}

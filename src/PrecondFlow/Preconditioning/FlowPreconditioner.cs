@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using PrecondFlow.Data;
+using PrecondFlow.Fields;
+using PrecondFlow.IO;
+using PrecondFlow.Preconditioning.Internal;
+using PrecondFlow.Sampling;
+using PrecondFlow.Solvers;
+using PrecondFlow.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Preconditioning;
+
+/// <summary>
+/// The flow-matching preconditioner (paper §4.2, eq. 25): a small, optionally label-conditional velocity field v
+/// trained by flow matching between N(0, I) (t = 0) and the data (t = 1) and stopped early. P is the pushforward
+/// of the data back along the flow, x → x(0) integrating from t = 1 to 0; P⁻¹ integrates forwards with the same
+/// solver. log|det ∂P/∂x| = ∫₁⁰ ∇·v dt (continuous change of variables): exact up to
+/// <see cref="FlowPreconditionerOptions.ExactLogDetUpToDimension"/> dimensions, a Hutchinson estimate above, in
+/// which case <see cref="HasExactLogDet"/> is false and <see cref="LastLogDetStandardError"/> holds its standard error.
+/// Because the network is small and trained briefly, P makes the data only roughly Gaussian: that is the point — it
+/// is cheap, and it only has to improve the conditioning the main flow sees.
+/// </summary>
+public sealed class FlowPreconditioner : IFittablePreconditioner
+{
+    public const string Kind = "flow";
+
+    /// <summary>
+    /// Largest accepted relative round-trip error ‖P⁻¹(P(x)) − x‖/‖x‖: P and P⁻¹ are two numerical ODE solutions,
+    /// so they invert each other only to the solver's accuracy (≈ 1e-5 at the default tolerances), not to round-off.
+    /// </summary>
+    public const double RoundTripThreshold = 1e-3;
+
+    private MlpVectorField network;
+    private InvertibilityReport? failedCheck;
+
+    public FlowPreconditioner(int dim, FlowPreconditionerOptions? options = null, int numClasses = 0)
+    {
+        if (dim < 1)
+            throw new ArgumentOutOfRangeException(nameof(dim), dim, "The flow preconditioner needs a data dimension of at least 1.");
+        options ??= new FlowPreconditionerOptions();
+        options.Validate();
+        Dim = dim;
+        NumClasses = numClasses;
+        Options = options;
+        network = NewField();
+    }
+
+    public string Name => Kind;
+    public int Dim { get; }
+    public int NumClasses { get; }
+    public bool IsConditional => NumClasses > 0;
+    public bool IsFitted { get; private set; }
+    public FlowPreconditionerOptions Options { get; }
+    public bool HasExactLogDet => Dim <= Options.ExactLogDetUpToDimension;
+
+    /// <summary>Per-sample standard errors of the last Hutchinson log-determinant estimate (null when exact).</summary>
+    public Tensor? LastLogDetStandardError { get; private set; }
+
+    /// <summary>Trainable parameters of the velocity field.</summary>
+    public long ParameterCount => VectorFields.ParameterCount(network);
+
+    /// <summary>The map's invertibility report when it failed the check after training (the map then refuses use).</summary>
+    public InvertibilityReport? FailedInvertibilityCheck => failedCheck;
+
+    private FieldConfig Config => new(Dim: Dim, NumClasses: NumClasses, Hidden: Options.HiddenWidths, Activation: Options.Activation,
+        Time: TimeEncoding.Raw, Labels: LabelEncoding.OneHot);
+
+    private ModelSpec Spec => new(Config, Options.Path, Objective.FlowMatching);
+
+    private MlpVectorField NewField()
+    {
+        using var generator = manual_seed(Options.Seed);
+        return new MlpVectorField(Config);
+    }
+
+    /// <summary>Trains the velocity field by flow matching for <see cref="FlowPreconditionerOptions.Steps"/> steps,
+    /// then checks that P⁻¹(P(x)) returns x on a sample of the data.</summary>
+    public PreconditionerFitReport Fit(PointCloud data, long seed = 0, IProgress<PreconditionerProgress>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        if (data.Dim != Dim)
+            throw new ArgumentException($"The flow preconditioner was built for {Dim} dimensions; the data have {data.Dim}.", nameof(data));
+        if (IsConditional && data.Labels is null)
+            throw new ArgumentException($"The flow preconditioner is conditioned on {NumClasses} classes: the data need labels.", nameof(data));
+        network.Dispose();
+        manual_seed(seed);
+        network = new MlpVectorField(Config);
+        failedCheck = null;
+        var options = new TrainingOptions(Steps: Options.Steps, BatchSize: Options.BatchSize, LearningRate: Options.LearningRate,
+            LogEvery: Math.Max(1, Options.Steps / 50), Seed: seed);
+        using var trainer = new FlowTrainer(network, Spec, options);
+        var fit = trainer.Train(IsConditional ? data : data with { Labels = null, NumClasses = 0 },
+            progress: progress is null ? null : new Progress(progress, clock));
+        IsFitted = true;
+
+        var check = InvertibilityCheck.Run(this, Subsample(data, 512, seed), RoundTripThreshold);
+        if (!check.Passed)
+            failedCheck = check;
+        var trace = fit.LossTrace.ToArray();
+        return new PreconditionerFitReport(Name, clock.Elapsed.TotalSeconds, trace[^1].Loss, trace, check,
+            new[] { $"{ParameterCount} parameters, {Options.Steps} flow-matching steps" }, Array.Empty<PreconditionerFitReport>());
+    }
+
+    public (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null)
+    {
+        Usable();
+        Inputs.CheckPoints(x, Dim, "flow preconditioner", nameof(x));
+        using var scope = NewDisposeScope();
+        var integrator = new LogDensityIntegrator(NewSolver(), new LogDensityOptions(
+            Method: HasExactLogDet ? DivergenceMethod.Exact : DivergenceMethod.Hutchinson,
+            Probes: Options.HutchinsonProbes, Seed: Options.Seed));
+        var result = integrator.Integrate(Dynamics(x, labels), x.detach(), 1.0, 0.0);
+        LastLogDetStandardError?.Dispose();
+        LastLogDetStandardError = result.StandardError?.detach().DetachFromDisposeScope();
+        return (result.Final.MoveToOuterDisposeScope(), result.IntegratedDivergence.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>P(x) without the divergence integral: one plain ODE solve from t = 1 to 0.</summary>
+    public Tensor Transform(Tensor x, Tensor? labels = null)
+    {
+        Usable();
+        Inputs.CheckPoints(x, Dim, "flow preconditioner", nameof(x));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return NewSolver().Integrate(Dynamics(x, labels), x.detach(), 1.0, 0.0).Final.MoveToOuterDisposeScope();
+    }
+
+    public Tensor Inverse(Tensor z, Tensor? labels = null)
+    {
+        Usable();
+        Inputs.CheckPoints(z, Dim, "flow preconditioner", nameof(z));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        return NewSolver().Integrate(Dynamics(z, labels), z.detach(), 0.0, 1.0).Final.MoveToOuterDisposeScope();
+    }
+
+    private Solvers.Dynamics Dynamics(Tensor x, Tensor? labels)
+    {
+        Tensor? y = null;
+        if (IsConditional)
+        {
+            Inputs.CheckLabels(x, labels, NumClasses, "flow preconditioner");
+            y = labels!.to(ScalarType.Int64).to(x.device);
+        }
+        var model = new GenerativeModel(FieldFor(x), Spec);
+        return model.VelocityDynamics(y);
+    }
+
+    private VectorField FieldFor(Tensor x)
+    {
+        var first = network.parameters().First();
+        if (first.dtype != x.dtype || first.device != x.device)
+            network.to(x.dtype).to(x.device);
+        return network;
+    }
+
+    private IOdeSolver NewSolver() => OdeSolvers.Create(Options.Solver, Options.SolverSteps, Options.Adaptive);
+
+    private static PointCloud Subsample(PointCloud data, long count, long seed)
+    {
+        if (data.Count <= count)
+            return data;
+        using var g = new Generator((ulong)seed);
+        var index = randperm(data.Count, generator: g).slice(0, 0, count, 1);
+        return new PointCloud(data.Points.index_select(0, index), data.Labels?.index_select(0, index), data.NumClasses);
+    }
+
+    private void Usable()
+    {
+        if (!IsFitted)
+            throw new InvalidOperationException("The flow preconditioner is not trained yet: call Fit first.");
+        if (failedCheck is { } c)
+            throw new InvalidOperationException(
+                $"The flow preconditioner failed its invertibility check (max relative round-trip error {c.MaxRelativeError:G3} > {c.Threshold:G3}); " +
+                "tighten the solver tolerances or train it longer.");
+    }
+
+    public JsonObject Describe() => new()
+    {
+        ["kind"] = Kind,
+        ["dim"] = Dim,
+        ["num_classes"] = NumClasses,
+        ["fitted"] = IsFitted,
+        ["parameters"] = ParameterCount,
+        ["options"] = JsonSerializer.SerializeToNode(Options, Json.Options),
+    };
+
+    public void Save(string folder)
+    {
+        Usable();
+        // Trained in float32; a float64 input only upcasts it exactly, so the float32 weights lose nothing.
+        network.to(ScalarType.Float32);
+        PreconditionerFolder.Save(folder, Describe(), writer => network.save(writer));
+    }
+
+    internal static FlowPreconditioner Load(Description description)
+    {
+        var options = description.Options<FlowPreconditionerOptions>("flow-preconditioner", o => o.Validate());
+        var result = new FlowPreconditioner(description.Int("dim"), options, description.Int("num_classes"));
+        try
+        {
+            PreconditionerFolder.ReadWeights(description, reader => result.network.load(reader));
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+        result.IsFitted = description.Bool("fitted");
+        return result;
+    }
+
+    public void Dispose()
+    {
+        network.Dispose();
+        LastLogDetStandardError?.Dispose();
+    }
+
+    private sealed class Progress : IProgress<TrainingProgress>
+    {
+        private readonly IProgress<PreconditionerProgress> target;
+        private readonly Stopwatch clock;
+
+        public Progress(IProgress<PreconditionerProgress> target, Stopwatch clock)
+        {
+            this.target = target;
+            this.clock = clock;
+        }
+
+        public void Report(TrainingProgress value) =>
+            target.Report(new PreconditionerProgress(Kind, value.Step, value.TotalSteps, value.Loss, clock.Elapsed.TotalSeconds));
+    }
+}

@@ -1,0 +1,28 @@
+using PrecondFlow.Experiments.TwoD;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Tests.Experiments;
+
+/// <summary>
+/// Runs `reproduce all-2d` once with the quick budget and two seeds (about 10–15 s on one thread), for the tests that
+/// check its structure; deletes the folder afterwards.
+/// </summary>
+public sealed class QuickReproduction : IDisposable
+{
+    public const int Seeds = 2;
+
+    public QuickReproduction()
+    {
+        Results = TwoDReproduction.RunAndWrite(TwoDReproduction.All, new ReproductionSettings(Seeds, Quick: true), CPU, Folder);
+    }
+
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), $"precondflow-reproduce-{Guid.NewGuid():N}");
+
+    public IReadOnlyList<ExperimentResult> Results { get; }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Folder))
+            Directory.Delete(Folder, recursive: true);
+    }
+}

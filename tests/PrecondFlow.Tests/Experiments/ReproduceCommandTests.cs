@@ -1,0 +1,44 @@
+using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Tests.Cli;
+
+namespace PrecondFlow.Tests.Experiments;
+
+/// <summary>`precondflow reproduce` on the command line: a report folder on success, nothing on bad input.</summary>
+public class ReproduceCommandTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("precondflow-reproduce-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private string Out => Path.Combine(folder, "report");
+
+    [Fact]
+    public void QuickFig2WritesAReportAndPrintsItsTable()
+    {
+        var outcome = CliRunner.Run("reproduce", "fig2", "--quick", "--seeds", "2", "--out", Out);
+        Assert.Equal(0, outcome.ExitCode);
+        Assert.Contains("whitening", outcome.Out);
+        Assert.True(File.Exists(Path.Combine(Out, ExperimentReport.ReportFile)));
+        Assert.True(File.Exists(Path.Combine(Out, ExperimentReport.ResultsFile)));
+        Assert.True(File.Exists(Path.Combine(Out, "field-error.png")));
+    }
+
+    [Fact]
+    public void OneSeedIsRejectedBecauseNoSpreadCouldBeReported()
+    {
+        var outcome = CliRunner.Run("reproduce", "fig2", "--quick", "--seeds", "1", "--out", Out);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("at least 2 seeds", outcome.Error);
+        Assert.Single(outcome.Error.Trim().Split('\n'));
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
+    public void AnUnknownExperimentIsRejectedWhileParsing()
+    {
+        var outcome = CliRunner.Run("reproduce", "fig3", "--quick", "--out", Out);
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains("fig3", outcome.Error);
+        Assert.False(Directory.Exists(Out));
+    }
+}

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PrecondFlow.Experiments.TwoD;
+
+namespace PrecondFlow.Tests.Experiments;
+
+/// <summary>
+/// The structure and sanity of the reproduced 2D experiments with the quick budget: every arm and seed present, every
+/// number finite, every figure written, the reports linked. Not the paper's conclusions: the quick budget is too small.
+/// </summary>
+public class TwoDReproductionTests(QuickReproduction run) : IClassFixture<QuickReproduction>
+{
+    public static TheoryData<string, string[]> ExperimentArms => new()
+    {
+        { ElongatedGaussianExperiment.Id, ["none", "whiten"] },
+        { SwissRollExperiment.Id, ["none", "realnvp", "flow", "whiten"] },
+        { CheckerboardToSwissRollExperiment.Id, ["none", "whiten", "flow"] },
+    };
+
+    private ExperimentResult Result(string id) => run.Results.Single(r => r.Id == id);
+
+    [Fact]
+    public void AllTwoDRunsTheThreeExperimentsInOrder() =>
+        Assert.Equal(TwoDReproduction.Experiments, run.Results.Select(r => r.Id));
+
+    [Theory, MemberData(nameof(ExperimentArms))]
+    public void EveryArmHasOneRunPerSeedWithEveryMetricFinite(string id, string[] arms)
+    {
+        var result = Result(id);
+        Assert.Equal(arms, result.Arms.Select(a => a.Name));
+        Assert.Equal("none", result.BaselineArm);
+        foreach (var arm in result.Arms)
+        {
+            Assert.Equal(Enumerable.Range(0, QuickReproduction.Seeds).Select(i => (long)i), arm.Runs.Select(r => r.Seed));
+            foreach (var seedRun in arm.Runs)
+            {
+                foreach (var metric in result.Metrics)
+                    Assert.True(double.IsFinite(seedRun.Metrics[metric.Key]), $"{id} {arm.Name} seed {seedRun.Seed}: {metric.Key} = {seedRun.Metrics[metric.Key]}");
+                Assert.True(seedRun.Times.MainFlowSeconds > 0 && seedRun.Times.PreconditionerSeconds >= 0 && seedRun.Times.TransformSeconds >= 0);
+                Assert.NotEmpty(seedRun.LossTrace);
+                Assert.All(seedRun.LossTrace, p => Assert.True(double.IsFinite(p.Loss)));
+                Assert.All(seedRun.Curves.Values.SelectMany(c => c), p => Assert.True(double.IsFinite(p.Value)));
+            }
+        }
+    }
+
+    [Fact]
+    public void DistancesArePositiveSharesAreFractionsAndTheLearnedPreconditionersReportTheirSize()
+    {
+        foreach (var result in run.Results)
+            foreach (var arm in result.Arms)
+                foreach (var metric in result.Metrics.Where(m => m.RatioScale))
+                {
+                    bool share = metric.Key.EndsWith("_share", StringComparison.Ordinal);
+                    Assert.All(arm.Values(metric.Key), v => Assert.True(share ? v is >= 0 and <= 1 : v > 0, $"{result.Id} {arm.Name}: {metric.Key} = {v}"));
+                }
+        var table1 = Result(SwissRollExperiment.Id);
+        Assert.Equal(172, table1.Arm("flow").PreconditionerParameters);
+        Assert.True(table1.Arm("realnvp").PreconditionerParameters > 0);
+        Assert.Equal(0, table1.Arm("none").PreconditionerParameters);
+        Assert.True(table1.Arm("realnvp").Time(t => t.PreconditionerSeconds).Mean > 0, "RealNVP's fit must be charged");
+    }
+
+    [Theory, MemberData(nameof(ExperimentArms))]
+    public void EachExperimentFolderHoldsItsReportResultsAndEveryFigureItEmbeds(string id, string[] arms)
+    {
+        var folder = Path.Combine(run.Folder, id);
+        var report = File.ReadAllText(Path.Combine(folder, ExperimentReport.ReportFile));
+        var embedded = Regex.Matches(report, @"!\[[^\]]*\]\(([^)]+\.png)\)").Select(m => m.Groups[1].Value).ToArray();
+        Assert.Equal(Result(id).Figures.Select(f => f.File), embedded);
+        foreach (var png in embedded)
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(folder, png));
+            Assert.True(bytes.Length > 1000 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G', $"{id}/{png} is not a PNG");
+        }
+        foreach (var arm in Result(id).Arms)
+            Assert.Contains($"| {arm.Label} |", report);
+        Assert.Contains("## Fairness", report);
+        Assert.Contains("## What the numbers say", report);
+        Assert.Contains(ExperimentReport.Paragraph(Result(id)), report);
+        Assert.Empty(Directory.GetFiles(run.Folder, "*.tmp", SearchOption.AllDirectories));
+        Assert.Equal(arms.Length, Result(id).Arms.Count);
+    }
+
+    [Theory, MemberData(nameof(ExperimentArms))]
+    public void ResultsJsonHoldsEveryArmPerSeedAndAsMeanAndStd(string id, string[] arms)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Folder, id, ExperimentReport.ResultsFile)));
+        var root = json.RootElement;
+        Assert.Equal(id, root.GetProperty("experiment").GetString());
+        Assert.True(root.GetProperty("configuration").GetProperty("main_flow").GetProperty("parameters").GetInt64() > 0);
+        var jsonArms = root.GetProperty("arms").EnumerateArray().ToArray();
+        Assert.Equal(arms, jsonArms.Select(a => a.GetProperty("name").GetString()));
+        var result = Result(id);
+        foreach (var (element, arm) in jsonArms.Zip(result.Arms))
+        {
+            Assert.Equal(QuickReproduction.Seeds, element.GetProperty("per_seed").GetArrayLength());
+            foreach (var metric in result.Metrics)
+            {
+                var summary = element.GetProperty("summary").GetProperty(metric.Key);
+                Assert.Equal(arm.Summary(metric.Key).Mean, summary.GetProperty("mean").GetDouble(), 12);
+                Assert.True(summary.GetProperty("std").GetDouble() >= 0);
+            }
+            Assert.True(element.GetProperty("seconds").GetProperty("total_training").GetProperty("mean").GetDouble() > 0);
+        }
+        Assert.NotEmpty(root.GetProperty("findings").EnumerateArray());
+    }
+
+    [Fact]
+    public void TheTopLevelReportLinksEveryExperimentAndQuotesItsParagraph()
+    {
+        var overview = File.ReadAllText(Path.Combine(run.Folder, ExperimentReport.ReportFile));
+        foreach (var result in run.Results)
+        {
+            Assert.Contains($"]({result.Id}/report.md)", overview);
+            Assert.Contains(ExperimentReport.Paragraph(result), overview);
+        }
+        Assert.Contains("quick", overview);
+        Assert.True(File.Exists(Path.Combine(run.Folder, ExperimentReport.ResultsFile)));
+    }
+
+    [Fact]
+    public void TheParagraphQuotesTheTablesNumbers()
+    {
+        // Every comparison sentence quotes the arm's and the baseline's mean ± std exactly as the table prints them.
+        var table1 = Result(SwissRollExperiment.Id);
+        var paragraph = ExperimentReport.Paragraph(table1);
+        foreach (var arm in table1.Arms)
+            Assert.Contains(arm.Summary(SwissRollExperiment.SwGaussianToData.Key).ToString(), paragraph);
+    }
+}
