@@ -24,9 +24,11 @@ internal static class BenchCommand
         };
         var ompWaitPolicy = new Option<string>("--omp-wait-policy")
         {
-            Description = "OMP_WAIT_POLICY for libtorch's OpenMP threads: inherit (leave the environment as it is), passive " +
-                          "(idle threads sleep: much faster on a machine shared with other work) or active (they spin).",
-            DefaultValueFactory = _ => "inherit",
+            Description = "OMP_WAIT_POLICY for libtorch's OpenMP threads: passive (the default: idle threads sleep, which keeps " +
+                          "timings sane on a machine shared with other work), active (they spin) or inherit (leave the " +
+                          "environment as it is: OpenMP's own default spins, and two spinning threads on a busy two-core " +
+                          "machine made training six times slower).",
+            DefaultValueFactory = _ => "passive",
         }.AcceptOnlyFromAmong(OpenMpEnvironment.Policies.ToArray());
         var quick = new Option<bool>("--quick")
         {

@@ -530,15 +530,19 @@ def soak(device, steps, every, adamw):
         workload.run()
         read(workload.step, time.perf_counter() - start)
     seconds = time.perf_counter() - start
-    first = points[1]["rss_mib"] if len(points) > 1 else points[0]["rss_mib"]
-    last = points[-1]["rss_mib"]
+    warm = [p["rss_mib"] for p in (points[1:] if len(points) > 1 else points)]
+    quarter = max(1, len(warm) // 4)
+    first_median, last_median = statistics.median(warm[:quarter]), statistics.median(warm[-quarter:])
     return {
         "steps": steps,
         "every": every,
         "points": points,
-        "start_mib": first,
-        "end_mib": last,
-        "growth_percent": 100 * (last - first) / first,
+        "start_mib": warm[0],
+        "end_mib": warm[-1],
+        "growth_percent": 100 * (warm[-1] - warm[0]) / warm[0],
+        "first_quarter_median_mib": first_median,
+        "last_quarter_median_mib": last_median,
+        "median_growth_percent": 100 * (last_median - first_median) / first_median,
         "steps_per_second": steps / seconds,
     }
 
@@ -552,8 +556,9 @@ def parse_arguments(argv):
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to compute (default: cpu)")
     parser.add_argument("--threads", type=int, default=0,
                         help="torch.set_num_threads; 0 keeps torch's default")
-    parser.add_argument("--omp-wait-policy", choices=WAIT_POLICIES, default="inherit",
-                        help="OMP_WAIT_POLICY for torch's OpenMP threads, set before torch loads (default: inherit)")
+    parser.add_argument("--omp-wait-policy", choices=WAIT_POLICIES, default="passive",
+                        help="OMP_WAIT_POLICY for torch's OpenMP threads, set before torch loads (default: passive, as "
+                             "the PrecondFlow bench; inherit leaves the environment as it is)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 1 warm-up and 2 timed repetitions with fewer items each; same shapes")
     parser.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",

@@ -21,9 +21,14 @@ internal sealed record SoakPoint(int Step, double RssMib, long LiveTensors, doub
 /// <param name="StartMib">RSS at the first reading after training began (warmed up).</param>
 /// <param name="EndMib">RSS at the last reading.</param>
 /// <param name="GrowthPercent">(End − Start) / Start in percent.</param>
+/// <param name="FirstQuarterMedianMib">Median RSS of the first quarter of the readings after warm-up.</param>
+/// <param name="LastQuarterMedianMib">Median RSS of the last quarter: with the first, a trend that single readings,
+/// which move by a few percent as glibc grows and trims its heap, do not fake.</param>
+/// <param name="MedianGrowthPercent">(LastQuarterMedian − FirstQuarterMedian) / FirstQuarterMedian in percent.</param>
 /// <param name="StepsPerSecond">Average over the whole run.</param>
 internal sealed record SoakResult(int Steps, int Every, IReadOnlyList<SoakPoint> Points, double StartMib, double EndMib,
-    double GrowthPercent, double StepsPerSecond);
+    double GrowthPercent, double FirstQuarterMedianMib, double LastQuarterMedianMib, double MedianGrowthPercent,
+    double StepsPerSecond);
 
 /// <summary>
 /// A long flow-matching training run of the Table-4 shape that reads resident memory every <c>every</c> steps, to
@@ -61,8 +66,13 @@ internal static class TrainingSoak
         var seconds = clock.Elapsed.TotalSeconds;
         data.Points.Dispose();
         data.Labels?.Dispose();
-        var start = points.Count > 1 ? points[1].RssMib : points[0].RssMib;
-        var end = points[^1].RssMib;
-        return new SoakResult(steps, every, points, start, end, 100 * (end - start) / start, steps / seconds);
+        var warm = points.Skip(points.Count > 1 ? 1 : 0).Select(p => p.RssMib).ToArray();
+        var start = warm[0];
+        var end = warm[^1];
+        var quarter = Math.Max(1, warm.Length / 4);
+        var first = Protocol.Median(warm.Take(quarter).ToArray());
+        var last = Protocol.Median(warm.TakeLast(quarter).ToArray());
+        return new SoakResult(steps, every, points, start, end, 100 * (end - start) / start, first, last,
+            100 * (last - first) / first, steps / seconds);
     }
 }

@@ -10,7 +10,7 @@ namespace PrecondFlow.Bench.Measurement;
 /// <param name="MedianSeconds">Median of <paramref name="RepetitionSeconds"/>.</param>
 /// <param name="ItemsPerSecond">ItemsPerRepetition / MedianSeconds.</param>
 /// <param name="Spread">(max − min) / median of the repetitions: a noise indicator.</param>
-/// <param name="RssBeforeMib">Resident memory before setup.</param>
+/// <param name="RssBeforeMib">Resident memory before setup, after free memory was handed back (GC, malloc_trim).</param>
 /// <param name="RssAfterMib">Resident memory after the last repetition, before the workload is disposed.</param>
 /// <param name="PeakMib">Peak resident memory during setup and repetitions.</param>
 /// <param name="PeakIsPerWorkload">True when the kernel's peak was reset before the workload; false when the peak is

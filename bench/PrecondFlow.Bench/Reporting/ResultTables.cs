@@ -52,7 +52,9 @@ internal static class ResultTables
             table.AddRow(p.Step.ToString(CultureInfo.InvariantCulture), $"{p.RssMib:0.0} MiB",
                 p.LiveTensors.ToString(CultureInfo.InvariantCulture), $"{p.Seconds:0.0}");
         table.Caption($"RSS {soak.StartMib:0.0} MiB after {soak.Every} steps → {soak.EndMib:0.0} MiB at the end " +
-                      $"({soak.GrowthPercent:+0.0;-0.0}%); {soak.StepsPerSecond:0.0} steps/s");
+                      $"({soak.GrowthPercent:+0.0;-0.0}%); median of the first quarter of readings {soak.FirstQuarterMedianMib:0.0} " +
+                      $"MiB → of the last {soak.LastQuarterMedianMib:0.0} MiB ({soak.MedianGrowthPercent:+0.0;-0.0}%); " +
+                      $"{soak.StepsPerSecond:0.0} steps/s");
         return table;
     }
 
