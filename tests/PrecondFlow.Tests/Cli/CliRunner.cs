@@ -1,4 +1,5 @@
 using PrecondFlow.Cli;
+using Spectre.Console;
 
 namespace PrecondFlow.Tests.Cli;
 
@@ -13,8 +14,11 @@ internal static class CliRunner
         var originalError = Console.Error;
         var output = new StringWriter();
         var error = new StringWriter();
+        var originalAnsi = AnsiConsole.Console;
         Console.SetOut(output);
         Console.SetError(error);
+        // Spectre's static console keeps the writer it was created with: point it at this run's output.
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
         try
         {
             int code = PrecondFlowCommand.Run(args);
@@ -24,6 +28,7 @@ internal static class CliRunner
         {
             Console.SetOut(originalOut);
             Console.SetError(originalError);
+            AnsiConsole.Console = originalAnsi;
         }
     }
 }
