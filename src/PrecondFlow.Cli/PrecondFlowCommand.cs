@@ -21,5 +21,9 @@ public static class PrecondFlowCommand
     };
 
     /// <summary>Parses and runs; returns the exit code (0 success, 1 bad command line, 2 bad input, 70 internal error).</summary>
-    public static int Run(string[] args) => Create().Parse(args).Invoke();
+    public static int Run(string[] args)
+    {
+        Console.OpenMpWaitPolicy.PreferPassive();
+        return Create().Parse(args).Invoke();
+    }
 }

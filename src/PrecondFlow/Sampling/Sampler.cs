@@ -36,6 +36,8 @@ public static class Sampler
             solution = new EulerMaruyamaSolver(options.Steps)
                 .Integrate(drift, diffusion, x0, model.StartTime, 1.0, generator, options.KeepTrajectory);
         }
+        if (!ReferenceEquals(solution.Final, x0))
+            x0.Dispose(); // the trajectory keeps a copy of the start, so the base noise is ours to free
         return new SampleResult(solution.Final, y, solution.FunctionEvaluations,
             options.KeepTrajectory ? solution.Times : null, solution.Trajectory);
     }

@@ -69,6 +69,7 @@ public sealed class DormandPrinceSolver : IOdeSolver
 
         while (solution.Time != t1)
         {
+            NativeScalars.CollectEvery(solution.Steps + rejected + 1);
             if (solution.Steps + rejected >= Options.MaximumSteps)
                 throw new OdeIntegrationException(
                     $"{Name}: reached the limit of {Options.MaximumSteps} steps at t = {Numbers.Time(solution.Time)} " +

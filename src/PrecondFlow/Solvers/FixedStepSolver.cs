@@ -49,6 +49,7 @@ public abstract class FixedStepSolver : IOdeSolver
                     $"(step {i + 1} of {Steps}, from t = {Numbers.Time(t)}). The dynamics blow up there or the step is too " +
                     "large for them: try more steps or an adaptive solver (dopri5).", tNext);
             solution.Advance(next.MoveToOuterDisposeScope(), tNext);
+            NativeScalars.CollectEvery(i + 1);
         }
         return solution.Build(dynamics.Evaluations, rejected: 0);
     }

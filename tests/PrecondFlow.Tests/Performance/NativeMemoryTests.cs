@@ -60,9 +60,7 @@ public class NativeMemoryTests(ITestOutputHelper output)
         Assert.True(liveEnd <= liveWarm, $"live tensor handles grew from {liveWarm} to {liveEnd}");
     }
 
-    [Fact(Skip = "RK4 sampling still grows RSS (24 MiB over these 2000 steps): the fixed-step solver loop leaves " +
-                 "TorchSharp's native scalars (x + h·k, …) to the finalizer, as the trainer did. A gen-0 collection every 10 " +
-                 "solver steps brings it to 1.5 MiB; enable this test with that change.")]
+    [Fact]
     public void SamplingStepsKeepResidentMemoryFlat()
     {
         if (!ResidentMemory.Available)
@@ -88,8 +86,7 @@ public class NativeMemoryTests(ITestOutputHelper output)
         AssertFlat(warm, end);
     }
 
-    [Fact(Skip = "Sampler.Sample leaves its base noise x0, a (count, dim) tensor, to the finalizer when the caller has no " +
-                 "dispose scope: one handle per call (16 → 26 after 10 calls). Enable once Sampler disposes x0 ('using var x0').")]
+    [Fact]
     public void SamplingLeavesNoTensorHandlesBehind()
     {
         manual_seed(2);

@@ -85,7 +85,7 @@ public static class CheckerboardToSwissRollExperiment
         foreach (var arm in Arms)
         {
             int fitSteps = FitSteps(arm, options);
-            var bar = new ArmProgress(progress, $"{Id} {Label(arm)}", seeds.Count, 2 * fitSteps, options.MainFlow.Steps);
+            var bar = new ArmProgress(progress, $"{Id} {arm}", seeds.Count, 2 * fitSteps, options.MainFlow.Steps);
             var runs = new List<SeedRun>();
             long parameters = 0;
             for (int i = 0; i < seeds.Count; i++)
@@ -159,7 +159,7 @@ public static class CheckerboardToSwissRollExperiment
         var times = new PipelineTimes(fitSeconds, transformSeconds, trainer.Seconds - duringTraining);
         evaluationSeconds += duringTraining;
 
-        bar.Status("transporting and measuring", afterTraining: true);
+        bar.Status("measuring", afterTraining: true);
         clock.Restart();
         var final = Transport(trainer.SamplingField, spec, targetMap, heldOutStart, budget);
         var (half, end) = Internal.Findings.HalfAndEnd(curve);

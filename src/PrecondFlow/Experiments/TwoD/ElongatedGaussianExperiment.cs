@@ -67,7 +67,7 @@ public static class ElongatedGaussianExperiment
         var pictures = new Dictionary<string, Pictures>();
         foreach (var arm in Arms)
         {
-            var bar = new ArmProgress(progress, $"{Id} {Label(arm)}", seeds.Count, 0, options.MainFlow.Steps);
+            var bar = new ArmProgress(progress, $"{Id} {arm}", seeds.Count, 0, options.MainFlow.Steps);
             var runs = new List<SeedRun>();
             for (int i = 0; i < seeds.Count; i++)
             {
@@ -128,7 +128,7 @@ public static class ElongatedGaussianExperiment
         });
         var times = new PipelineTimes(fitSeconds, transformSeconds, trainer.Seconds - evaluationSeconds);
 
-        bar.Status("sampling and measuring", afterTraining: true);
+        bar.Status("measuring", afterTraining: true);
         clock.Restart();
         var final = probe.Measure(trainer.SamplingField, spec);
         var model = new GenerativeModel(trainer.SamplingField, spec);

@@ -97,7 +97,7 @@ public static class SwissRollExperiment
         var pictures = new Dictionary<string, Pictures>();
         foreach (var arm in Arms)
         {
-            var bar = new ArmProgress(progress, $"{Id} {Label(arm)}", seeds.Count, FitSteps(arm, options), options.MainFlow.Steps);
+            var bar = new ArmProgress(progress, $"{Id} {arm}", seeds.Count, FitSteps(arm, options), options.MainFlow.Steps);
             var runs = new List<SeedRun>();
             long parameters = 0;
             for (int i = 0; i < seeds.Count; i++)
@@ -148,7 +148,7 @@ public static class SwissRollExperiment
         using var model = PreconditionedModel.Train(train, preconditioner, field, spec, budget.Training(seed),
             bar.Fitting(), bar.Training());
 
-        bar.Status("sampling and measuring", afterTraining: true);
+        bar.Status("measuring", afterTraining: true);
         var clock = Stopwatch.StartNew();
         var sampling = budget.Sampling();
         var inner = Sampler.Sample(model.Model, options.TestCount, sampling, SeedOffsets.Sampling(seed), device);
