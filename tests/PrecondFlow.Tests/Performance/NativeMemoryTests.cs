@@ -20,8 +20,8 @@ public class NativeMemoryTests(ITestOutputHelper output)
     private const int MeasuredSteps = 2000;
 
     /// <summary>
-    /// Without the trainer's periodic release of TorchSharp's native scalars, the training test grew by 19–36 MiB over its
-    /// 2000 steps (three runs), and the sampling test, whose solver loop lacks it, grows by 24 MiB; with it, 1–4 MiB.
+    /// Without the periodic release of TorchSharp's native scalars (in the trainer and the solvers), the training test grew
+    /// by 19–36 MiB over its 2000 steps (three runs) and the sampling test by 24 MiB; with it, by 0–6 MiB.
     /// 12 MiB sits between the two: room for the allocator's and the GC's own settling, below what the leftovers do.
     /// </summary>
     private const double GrowthBoundMib = 12;
