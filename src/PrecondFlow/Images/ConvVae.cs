@@ -1,0 +1,108 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Images;
+
+/// <summary>
+/// A convolutional variational auto-encoder of 28×28 grayscale images with ResNet blocks, group normalisation
+/// and SiLU (the paper's App. F.1). Encoder: conv 1→C (28×28), stride-2 conv → 2C (14×14), residual blocks,
+/// stride-2 conv → 4C (7×7), residual blocks, GroupNorm, SiLU, Linear → (mean, log-variance) of size
+/// <see cref="VaeOptions.LatentDim"/>. Decoder: Linear → 4C×7×7, residual blocks, nearest ×2 + conv → 2C (14×14),
+/// residual blocks, nearest ×2 + conv → C (28×28), GroupNorm, SiLU, conv → 1, sigmoid: images in [0, 1].
+/// </summary>
+public sealed class ConvVae : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d encoderInput;
+    private readonly Conv2d encoderDown14;
+    private readonly Sequential encoderBlocks14;
+    private readonly Conv2d encoderDown7;
+    private readonly Sequential encoderBlocks7;
+    private readonly GroupNorm encoderNorm;
+    private readonly Linear encoderOutput;
+    private readonly Linear decoderInput;
+    private readonly Sequential decoderBlocks7;
+    private readonly Conv2d decoderUp14;
+    private readonly Sequential decoderBlocks14;
+    private readonly Conv2d decoderUp28;
+    private readonly GroupNorm decoderNorm;
+    private readonly Conv2d decoderOutput;
+
+    /// <param name="options">Shape fields: <see cref="VaeOptions.LatentDim"/>, <see cref="VaeOptions.Channels"/>,
+    /// <see cref="VaeOptions.BlocksPerResolution"/>; the defaults when null.</param>
+    public ConvVae(VaeOptions? options = null) : base(nameof(ConvVae))
+    {
+        Options = (options ?? new VaeOptions()).Validate();
+        int c = Options.Channels, blocks = Options.BlocksPerResolution, latent = Options.LatentDim;
+        encoderInput = nn.Conv2d(1, c, 3, padding: 1);
+        encoderDown14 = nn.Conv2d(c, 2 * c, 3, stride: 2, padding: 1);
+        encoderBlocks14 = Blocks(2 * c, blocks);
+        encoderDown7 = nn.Conv2d(2 * c, 4 * c, 3, stride: 2, padding: 1);
+        encoderBlocks7 = Blocks(4 * c, blocks);
+        encoderNorm = ResidualBlock.Normalization(4 * c);
+        encoderOutput = nn.Linear(4 * c * 7 * 7, 2 * latent);
+        decoderInput = nn.Linear(latent, 4 * c * 7 * 7);
+        decoderBlocks7 = Blocks(4 * c, blocks);
+        decoderUp14 = nn.Conv2d(4 * c, 2 * c, 3, padding: 1);
+        decoderBlocks14 = Blocks(2 * c, blocks);
+        decoderUp28 = nn.Conv2d(2 * c, c, 3, padding: 1);
+        decoderNorm = ResidualBlock.Normalization(c);
+        decoderOutput = nn.Conv2d(c, 1, 3, padding: 1);
+        RegisterComponents();
+    }
+
+    /// <summary>Bounds of the encoder's log-variance output.</summary>
+    public const double MinLogVariance = -20, MaxLogVariance = 10;
+
+    /// <summary>The options the network was built with (only its shape fields matter here).</summary>
+    public VaeOptions Options { get; }
+    public int LatentDim => Options.LatentDim;
+
+    /// <summary>The posterior q(z|x) = N(mean, diag(exp(log-variance))).</summary>
+    /// <param name="images">(n, 1, 28, 28) images in [0, 1].</param>
+    /// <returns>(n, latent) mean and (n, latent) log-variance, clamped to [<see cref="MinLogVariance"/>, <see cref="MaxLogVariance"/>].</returns>
+    public (Tensor Mean, Tensor LogVariance) Encode(Tensor images)
+    {
+        ImageChecks.CheckImages(images, nameof(images));
+        using var scope = NewDisposeScope();
+        var h = nn.functional.silu(encoderInput.call(images));
+        h = encoderBlocks14.call(encoderDown14.call(h));
+        h = encoderBlocks7.call(encoderDown7.call(h));
+        h = nn.functional.silu(encoderNorm.call(h)).flatten(1);
+        var moments = encoderOutput.call(h).chunk(2, dim: 1);
+        // Clamped so that exp(log-variance) can neither overflow nor vanish early in training.
+        return (moments[0].MoveToOuterDisposeScope(), moments[1].clamp(MinLogVariance, MaxLogVariance).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Images from latents.</summary>
+    /// <param name="latents">(n, latent).</param>
+    /// <returns>(n, 1, 28, 28) images in [0, 1].</returns>
+    public Tensor Decode(Tensor latents)
+    {
+        if (latents.dim() != 2 || latents.shape[1] != LatentDim)
+            throw new ArgumentException(
+                $"Expected latents of shape (n, {LatentDim}); got ({string.Join(", ", latents.shape)}).", nameof(latents));
+        using var scope = NewDisposeScope();
+        var h = decoderInput.call(latents).view(-1, 4 * Options.Channels, 7, 7);
+        h = decoderBlocks7.call(h);
+        h = decoderBlocks14.call(decoderUp14.call(Upsample(h)));
+        h = decoderUp28.call(Upsample(h));
+        h = decoderOutput.call(nn.functional.silu(decoderNorm.call(h)));
+        return sigmoid(h).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The deterministic reconstruction Decode(mean of Encode(images)).</summary>
+    /// <param name="images">(n, 1, 28, 28) images in [0, 1].</param>
+    /// <returns>(n, 1, 28, 28) reconstructions in [0, 1].</returns>
+    public override Tensor forward(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        return Decode(Encode(images).Mean).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Upsample(Tensor x) =>
+        nn.functional.interpolate(x, scale_factor: new[] { 2.0, 2.0 }, mode: InterpolationMode.Nearest);
+
+    private static Sequential Blocks(int channels, int count) =>
+        nn.Sequential(Enumerable.Range(0, count).Select(_ => (nn.Module<Tensor, Tensor>)new ResidualBlock(channels)).ToArray());
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using PrecondFlow.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Images;
+
+/// <summary>Trains a <see cref="ConvVae"/> and measures it: reconstruction error, posterior means.</summary>
+public static class VaeTraining
+{
+    private const int NativeScalarCollectionInterval = 10;
+
+    /// <summary>
+    /// Trains a fresh VAE on shuffled epochs. Per batch the loss is MSE(x̂, x) + PerceptualWeight · MSE(φ(x̂), φ(x))
+    /// + KlWeight · KL, where x̂ decodes z = mean + σ ε and φ is the frozen <paramref name="perceptual"/> classifier's
+    /// <see cref="DigitClassifier.Features"/>. The classifier is neither stepped nor given gradients, and its
+    /// training flag and parameters are left as they were. Everything random derives from <paramref name="seed"/>.
+    /// </summary>
+    /// <param name="images">(n, 1, 28, 28) float images in [0, 1].</param>
+    /// <param name="perceptual">The classifier whose features define the perceptual term; null for none.</param>
+    /// <param name="progress">Receives (step, total steps, mean total loss of the window) every <see cref="VaeOptions.LogEvery"/> steps.</param>
+    public static VaeTrainingResult Train(Tensor images, DigitClassifier? perceptual, VaeOptions options, long seed,
+        IProgress<(int Step, int TotalSteps, double Loss)>? progress = null)
+    {
+        options.Validate();
+        ImageChecks.CheckImages(images, nameof(images));
+        if (images.shape[0] == 0)
+            throw new ArgumentException("The training images are empty.", nameof(images));
+        var clock = Stopwatch.StartNew();
+        manual_seed(seed);   // weight initialisation
+        var vae = new ConvVae(options);
+        using var generator = new Generator((ulong)seed);
+        var parameters = vae.parameters().ToList();
+        using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: options.WeightDecay);
+        using var x = images.to(ScalarType.Float32);
+        long n = x.shape[0];
+        int stepsPerEpoch = (int)((n + options.BatchSize - 1) / options.BatchSize);
+        int total = stepsPerEpoch * options.Epochs;
+        var trace = new List<VaeLossPoint>();
+        using var sums = zeros(4, dtype: ScalarType.Float64);
+        int step = 0, windowStart = 0;
+
+        var frozen = perceptual?.parameters().Select(p => (Parameter: p, RequiresGrad: p.requires_grad)).ToList();
+        bool perceptualWasTraining = perceptual?.training ?? false;
+        try
+        {
+            if (perceptual is not null)
+            {
+                perceptual.eval();
+                foreach (var (p, _) in frozen!)
+                    p.requires_grad_(false);
+            }
+            vae.train();
+            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            {
+                using var order = randperm(n, generator: generator);
+                for (long start = 0; start < n; start += options.BatchSize)
+                {
+                    using (var scope = NewDisposeScope())
+                    {
+                        optimizer.ParamGroups.First().LearningRate = CosineDecay.At(step, total, options.LearningRate, options.WarmupSteps);
+                        var batch = x.index_select(0, order.narrow(0, start, Math.Min(options.BatchSize, n - start)));
+                        var terms = Loss(vae, perceptual, batch, options, generator);
+                        optimizer.zero_grad();
+                        terms[0].backward();
+                        GradientClipping.ClipByGlobalNorm(parameters, options.GradientClip);
+                        optimizer.step();
+                        sums.add_(stack(terms).detach().to(ScalarType.Float64));
+                    }
+                    step++;
+                    if (step % NativeScalarCollectionInterval == 0)
+                        GC.Collect(0);
+                    if (step % options.LogEvery == 0 || step == total)
+                    {
+                        var mean = (sums / (step - windowStart)).data<double>().ToArray();
+                        using (NewDisposeScope())
+                            sums.zero_();
+                        windowStart = step;
+                        trace.Add(new VaeLossPoint(step, mean[0], mean[1], mean[2], mean[3]));
+                        if (!double.IsFinite(mean[0]))
+                            throw new InvalidOperationException(
+                                $"The VAE's training loss became {mean[0]} at step {step}: lower VaeOptions.LearningRate ({options.LearningRate}).");
+                        progress?.Report((step, total, mean[0]));
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (perceptual is not null)
+            {
+                foreach (var (p, requiresGrad) in frozen!)
+                    p.requires_grad_(requiresGrad);
+                perceptual.train(perceptualWasTraining);
+            }
+        }
+        vae.eval();
+        return new VaeTrainingResult(vae, trace, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The loss terms of one batch: [total, mse, perceptual, kl], each a scalar tensor.</summary>
+    private static Tensor[] Loss(ConvVae vae, DigitClassifier? perceptual, Tensor batch, VaeOptions options, Generator generator)
+    {
+        var (mean, logVariance) = vae.Encode(batch);
+        var noise = randn(mean.shape, dtype: mean.dtype, generator: generator);
+        var reconstruction = vae.Decode(mean + (0.5 * logVariance).exp() * noise);
+        var mse = nn.functional.mse_loss(reconstruction, batch);
+        var kl = (0.5 * (mean.square() + logVariance.exp() - 1 - logVariance)).sum(1).mean();
+        var total = mse + options.KlWeight * kl;
+        Tensor featureError;
+        if (perceptual is not null && options.PerceptualWeight > 0)
+        {
+            Tensor target;
+            using (no_grad())
+                target = perceptual.Features(batch);
+            featureError = nn.functional.mse_loss(perceptual.Features(reconstruction), target);
+            total = total + options.PerceptualWeight * featureError;
+        }
+        else
+        {
+            featureError = zeros_like(mse);
+        }
+        return new[] { total, mse, featureError, kl };
+    }
+
+    /// <summary>Mean squared error per pixel of Decode(mean) against <paramref name="images"/> (no gradients).</summary>
+    /// <param name="images">(n, 1, 28, 28) float images in [0, 1].</param>
+    public static double ReconstructionError(ConvVae vae, Tensor images, int batchSize = 1000)
+    {
+        ImageChecks.CheckImages(images, nameof(images));
+        CheckBatch(images, batchSize);
+        using var _ = no_grad();
+        using var sum = zeros(1, dtype: ScalarType.Float64);
+        long n = images.shape[0];
+        for (long start = 0; start < n; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var batch = images.narrow(0, start, Math.Min(batchSize, n - start)).to(ScalarType.Float32);
+            sum.add_((vae.Decode(vae.Encode(batch).Mean) - batch).square().sum().to(ScalarType.Float64));
+        }
+        return sum.item<double>() / images.numel();
+    }
+
+    /// <summary>The posterior means: the latents a flow is trained on (no gradients).</summary>
+    /// <param name="images">(n, 1, 28, 28) float images in [0, 1].</param>
+    /// <returns>(n, latent) float32.</returns>
+    public static Tensor EncodeMeans(ConvVae vae, Tensor images, int batchSize = 1000)
+    {
+        ImageChecks.CheckImages(images, nameof(images));
+        CheckBatch(images, batchSize);
+        using var _ = no_grad();
+        long n = images.shape[0];
+        var means = new List<Tensor>();
+        for (long start = 0; start < n; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var batch = images.narrow(0, start, Math.Min(batchSize, n - start)).to(ScalarType.Float32);
+            means.Add(vae.Encode(batch).Mean.to(ScalarType.Float32).MoveToOuterDisposeScope());
+        }
+        var all = cat(means, 0);
+        foreach (var m in means)
+            m.Dispose();
+        return all;
+    }
+
+    private static void CheckBatch(Tensor images, int batchSize)
+    {
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The batch size must be at least 1.");
+        if (images.shape[0] == 0)
+            throw new ArgumentException("The images are empty; give at least one.", nameof(images));
+    }
+}
