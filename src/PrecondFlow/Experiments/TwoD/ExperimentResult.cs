@@ -15,6 +15,8 @@ namespace PrecondFlow.Experiments.TwoD;
 /// <param name="WallSeconds">Wall-clock seconds of the whole experiment, evaluation included.</param>
 /// <param name="NoiseFloor">Per metric, the value that two independent samples of the true distribution of the same
 /// sizes get, per seed: what a perfect model would score. Only for the metrics where it is defined.</param>
+/// <param name="References">Numbers that frame the table but belong to no arm (e.g. the accuracy of a feature network, or
+/// the score of an autoencoder's reconstructions); none when null.</param>
 public sealed record ExperimentResult(
     string Id,
     string Title,
@@ -28,7 +30,8 @@ public sealed record ExperimentResult(
     object Configuration,
     IReadOnlyList<long> Seeds,
     double WallSeconds,
-    IReadOnlyDictionary<string, IReadOnlyList<double>> NoiseFloor)
+    IReadOnlyDictionary<string, IReadOnlyList<double>> NoiseFloor,
+    IReadOnlyList<ReferenceValue>? References = null)
 {
     /// <summary>The arm called <paramref name="name"/>.</summary>
     public ArmResult Arm(string name) => Arms.FirstOrDefault(a => a.Name == name)

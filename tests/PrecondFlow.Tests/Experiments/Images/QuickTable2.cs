@@ -1,0 +1,40 @@
+using PrecondFlow.Experiments.Images;
+using PrecondFlow.Experiments.TwoD;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Tests.Experiments.Images;
+
+/// <summary>
+/// Runs `reproduce table2 --quick` on both data sets (a 1 000-image subset, a few steps per network), then MNIST a second time
+/// from the same cache; deletes the folders afterwards. Needs the data packages that .ci/run installs.
+/// </summary>
+public sealed class QuickTable2 : IDisposable
+{
+    public QuickTable2()
+    {
+        Mnist = Run("mnist", "mnist");
+        MnistAgain = Run("mnist", "mnist-again");
+        Fashion = Run("fashion-mnist", "fashion-mnist");
+    }
+
+    private (ExperimentResult Result, string Folder) Run(string dataset, string name)
+    {
+        var folder = Path.Combine(Root, name);
+        var settings = new Table2Reproduction.Settings(dataset, SeedCount: 2, Budget: ImageBudget.Quick, CacheDir: Path.Combine(Root, "cache"));
+        return (Table2Reproduction.RunAndWrite(settings, CPU, folder), folder);
+    }
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), $"precondflow-table2-{Guid.NewGuid():N}");
+
+    public (ExperimentResult Result, string Folder) Mnist { get; }
+
+    public (ExperimentResult Result, string Folder) MnistAgain { get; }
+
+    public (ExperimentResult Result, string Folder) Fashion { get; }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(Root))
+            Directory.Delete(Root, recursive: true);
+    }
+}
