@@ -51,7 +51,7 @@ public static class ClassifierTraining
                     var index = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
                     var batch = x.index_select(0, index);
                     if (options.Augment && options.ShiftPixels > 0)
-                        batch = ImageChecks.RandomShift(batch, options.ShiftPixels, generator);
+                        batch = RandomTranslation.Apply(batch, options.ShiftPixels, generator);
                     var loss = nn.functional.cross_entropy(classifier.call(batch), labels.index_select(0, index),
                         label_smoothing: options.LabelSmoothing);
                     optimizer.zero_grad();

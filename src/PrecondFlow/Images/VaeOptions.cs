@@ -13,7 +13,7 @@ public sealed record VaeOptions
     public int Channels { get; init; } = 16;
     /// <summary>Residual blocks at each of 14×14 and 7×7, in the encoder and in the decoder.</summary>
     public int BlocksPerResolution { get; init; } = 1;
-    public int Epochs { get; init; } = 8;
+    public int Epochs { get; init; } = 2;
     public int BatchSize { get; init; } = 128;
     public double LearningRate { get; init; } = 2e-3;
     public double WeightDecay { get; init; } = 1e-4;
