@@ -7,9 +7,7 @@ namespace PrecondFlow.Data.Images;
 public sealed class ImageDataNotFoundException : IOException
 {
     public ImageDataNotFoundException(string dataset, IReadOnlyList<string> searched, string howToGet)
-        : base($"The {dataset} data set was not found. Searched, in order:{Environment.NewLine}" +
-               string.Concat(searched.Select(place => $"  {place}{Environment.NewLine}")) +
-               $"To get it: {howToGet}")
+        : base($"The {dataset} data set was not found. To get it: {howToGet} Searched, in order: {string.Join("; ", searched)}.")
     {
         Dataset = dataset;
         Searched = searched.ToArray();

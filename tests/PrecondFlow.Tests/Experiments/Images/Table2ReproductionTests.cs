@@ -41,8 +41,8 @@ public class Table2ReproductionTests(QuickTable2 runs) : IClassFixture<QuickTabl
         var result = Run(dataset).Result;
         Assert.Equal(2, result.NoiseFloor[Table2Experiment.Fid.Key].Count);
         var references = result.References!.ToDictionary(r => r.Key, r => r.Value);
-        // Even one epoch on 1 000 images separates ten classes far better than chance (10%).
-        Assert.InRange(references["classifier_test_accuracy"], 0.3, 1.0);
+        // 60 steps on 1 000 images separate ten classes far better than chance (10%); measured ≈ 0.8.
+        Assert.InRange(references["classifier_test_accuracy"], 0.5, 1.0);
         Assert.InRange(references["vae_reconstruction_mse"], 0, 0.25);
         Assert.True(references["fid_vae_reconstructions"] >= 0);
         var report = File.ReadAllText(Path.Combine(Run(dataset).Folder, ExperimentReport.ReportFile));
