@@ -103,27 +103,10 @@ public static class Table2Experiment
             HalvingSeed(s)));
         try
         {
-            var arms = new List<ArmResult>();
-            var pictures = new Dictionary<string, Pictures>();
-            foreach (var arm in Arms)
-            {
-                var bar = new ArmProgress(progress, $"{Id} {arm}", seeds.Count, FitSteps(arm, flow, train.Count),
-                    flow.Training(train.Count, 0).Steps);
-                var runs = new List<SeedRun>();
-                long parameters = 0;
-                for (int i = 0; i < seeds.Count; i++)
-                {
-                    bar.SeedIndex = i;
-                    var (run, picture, count) = RunSeed(arm, seeds[i], options, train, halves[seeds[i]], networks, device, bar,
-                        keepPictures: i == 0);
-                    runs.Add(run);
-                    parameters = count;
-                    if (picture is not null)
-                        pictures[arm] = picture;
-                }
-                bar.Done();
-                arms.Add(new ArmResult(arm, Label(arm), Description(arm, flow, train.Count), parameters, runs));
-            }
+            var (arms, pictures) = ArmRuns.Run<Pictures>(progress, Id, Arms, seeds,
+                arm => (FitSteps(arm, flow, train.Count), flow.Training(train.Count, 0).Steps),
+                (arm, seed, bar, keep) => RunSeed(arm, seed, options, train, halves[seed], networks, device, bar, keep),
+                Label, arm => Description(arm, flow, train.Count));
             var floor = new Dictionary<string, IReadOnlyList<double>>
             {
                 [Fid.Key] = seeds.Select(s => FrechetDistance.Compute(halves[s].FeaturesA, halves[s].FeaturesB)).ToArray(),
@@ -308,7 +291,7 @@ public static class Table2Experiment
             : $"The paper's ordering FID(RealNVP) < FID(flow preconditioner) < FID(none) does NOT hold on {Title(dataset)} ({numbers}).";
     }
 
-    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, Dictionary<string, Pictures> pictures,
+    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, Pictures> pictures,
         ImageNetworks networks, ReconstructionPictures reconstructions, ImageDataSplit data)
     {
         int height = data.Train.Height, width = data.Train.Width;

@@ -80,26 +80,10 @@ public static class CheckerboardToSwissRollExperiment
             throw new ArgumentException("Give at least one seed.", nameof(seeds));
         progress ??= IExperimentProgress.None;
         var clock = Stopwatch.StartNew();
-        var arms = new List<ArmResult>();
-        var pictures = new Dictionary<string, Pictures>();
-        foreach (var arm in Arms)
-        {
-            int fitSteps = FitSteps(arm, options);
-            var bar = new ArmProgress(progress, $"{Id} {arm}", seeds.Count, 2 * fitSteps, options.MainFlow.Steps);
-            var runs = new List<SeedRun>();
-            long parameters = 0;
-            for (int i = 0; i < seeds.Count; i++)
-            {
-                bar.SeedIndex = i;
-                var (run, picture, count) = RunSeed(arm, seeds[i], options, device, bar, fitSteps, keepPictures: i == 0);
-                runs.Add(run);
-                parameters = count;
-                if (picture is not null)
-                    pictures[arm] = picture;
-            }
-            bar.Done();
-            arms.Add(new ArmResult(arm, Label(arm), Description(arm, options), parameters, runs));
-        }
+        // Two preconditioners are fitted per seed (one for the source, one for the target).
+        var (arms, pictures) = ArmRuns.Run<Pictures>(progress, Id, Arms, seeds, arm => (2 * FitSteps(arm, options), options.MainFlow.Steps),
+            (arm, seed, bar, keep) => RunSeed(arm, seed, options, device, bar, FitSteps(arm, options), keep),
+            Label, arm => Description(arm, options));
         var swissRoll = new SwissRoll(options.Noise);
         var floor = NoiseFloors.Measure(seeds, seed => (
                 swissRoll.Sample(options.TestCount, SeedOffsets.SecondSample(seed, 1)).Points,
@@ -244,7 +228,7 @@ public static class CheckerboardToSwissRollExperiment
         return findings;
     }
 
-    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, Dictionary<string, Pictures> pictures)
+    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, Pictures> pictures)
     {
         var first = pictures[arms[0].Name];
         var figures = new List<Figure>

@@ -63,26 +63,16 @@ public static class ElongatedGaussianExperiment
         progress ??= IExperimentProgress.None;
         var clock = Stopwatch.StartNew();
         var dataset = new ElongatedGaussian(options.Kappa, options.AngleDegrees, options.MaxVariance);
-        var arms = new List<ArmResult>();
-        var pictures = new Dictionary<string, Pictures>();
-        foreach (var arm in Arms)
-        {
-            var bar = new ArmProgress(progress, $"{Id} {arm}", seeds.Count, 0, options.MainFlow.Steps);
-            var runs = new List<SeedRun>();
-            for (int i = 0; i < seeds.Count; i++)
+        var (arms, pictures) = ArmRuns.Run<Pictures>(progress, Id, Arms, seeds, _ => (0, options.MainFlow.Steps),
+            (arm, seed, bar, keep) =>
             {
-                bar.SeedIndex = i;
-                var (run, picture) = RunSeed(arm, seeds[i], dataset, options, device, bar, keepPictures: i == 0);
-                runs.Add(run);
-                if (picture is not null)
-                    pictures[arm] = picture;
-            }
-            bar.Done();
-            string description = arm == "none"
+                var (run, picture) = RunSeed(arm, seed, dataset, options, device, bar, keep);
+                return (run, picture, 0);
+            },
+            Label,
+            arm => arm == "none"
                 ? "the main flow is trained directly from N(0, I) to the data"
-                : "the data are whitened, z = Σ̂^(−½)(x − μ̂), the main flow is trained from N(0, I) to the law of z, and samples are mapped back by x = Σ̂^½ z + μ̂";
-            arms.Add(new ArmResult(arm, Label(arm), description, 0, runs));
-        }
+                : "the data are whitened, z = Σ̂^(−½)(x − μ̂), the main flow is trained from N(0, I) to the law of z, and samples are mapped back by x = Σ̂^½ z + μ̂");
         var floor = NoiseFloors.Measure(seeds, seed => (
                 dataset.Sample(options.TestCount, SeedOffsets.SecondSample(seed)).Points,
                 dataset.Sample(options.TestCount, SeedOffsets.HeldOut(seed)).Points),
@@ -187,7 +177,7 @@ public static class ElongatedGaussianExperiment
         return findings;
     }
 
-    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, Dictionary<string, Pictures> pictures,
+    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, Pictures> pictures,
         ElongatedGaussian dataset, ElongatedGaussianOptions options)
     {
         var figures = new List<Figure>

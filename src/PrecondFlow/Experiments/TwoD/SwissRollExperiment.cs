@@ -93,25 +93,9 @@ public static class SwissRollExperiment
         progress ??= IExperimentProgress.None;
         var clock = Stopwatch.StartNew();
         var dataset = new SwissRoll(options.Noise);
-        var arms = new List<ArmResult>();
-        var pictures = new Dictionary<string, Pictures>();
-        foreach (var arm in Arms)
-        {
-            var bar = new ArmProgress(progress, $"{Id} {arm}", seeds.Count, FitSteps(arm, options), options.MainFlow.Steps);
-            var runs = new List<SeedRun>();
-            long parameters = 0;
-            for (int i = 0; i < seeds.Count; i++)
-            {
-                bar.SeedIndex = i;
-                var (run, picture, count) = RunSeed(arm, seeds[i], dataset, options, device, bar, keepPictures: i == 0);
-                runs.Add(run);
-                parameters = count;
-                if (picture is not null)
-                    pictures[arm] = picture;
-            }
-            bar.Done();
-            arms.Add(new ArmResult(arm, Label(arm), Description(arm, options), parameters, runs));
-        }
+        var (arms, pictures) = ArmRuns.Run<Pictures>(progress, Id, Arms, seeds, arm => (FitSteps(arm, options), options.MainFlow.Steps),
+            (arm, seed, bar, keep) => RunSeed(arm, seed, dataset, options, device, bar, keep),
+            Label, arm => Description(arm, options));
         var floor = NoiseFloors.Measure(seeds, seed => (
                 dataset.Sample(options.TestCount, SeedOffsets.SecondSample(seed)).Points,
                 dataset.Sample(options.TestCount, SeedOffsets.HeldOut(seed)).Points),
@@ -232,7 +216,7 @@ public static class SwissRollExperiment
         return findings;
     }
 
-    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, Dictionary<string, Pictures> pictures)
+    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, Pictures> pictures)
     {
         var figures = new List<Figure>
         {
