@@ -56,6 +56,12 @@ public sealed class PreconditionedModel : IDisposable
     public PipelineTimes Times { get; private set; }
     public PreconditionerFitReport? PreconditionerFit { get; }
 
+    /// <summary>
+    /// P(x) of the training data, with its labels: what the main flow was trained on by <see cref="Train"/> or
+    /// <see cref="Resume"/> (null for a loaded or composed model). It belongs to the caller's dispose scope of that call.
+    /// </summary>
+    public PointCloud? TrainingTarget { get; private set; }
+
     /// <summary>Fits P on the data, transforms them, and trains the main flow on P(x).</summary>
     /// <param name="preconditioner">An unfitted preconditioner; the model owns it afterwards.</param>
     /// <param name="field">The main flow's network, on the training device.</param>
@@ -105,6 +111,7 @@ public sealed class PreconditionedModel : IDisposable
     private void Continue(PointCloud transformed, IProgress<TrainingProgress>? progress, Action<PreconditionedModel, int>? onLog)
     {
         var trainer = Trainer!;
+        TrainingTarget = transformed;
         trainer.Train(transformed, progress: progress, callback: step =>
         {
             Times = Times with { MainFlowSeconds = trainer.Seconds };

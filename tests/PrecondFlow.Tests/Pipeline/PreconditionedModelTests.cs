@@ -75,9 +75,14 @@ public class PreconditionedModelTests(Xunit.Abstractions.ITestOutputHelper outpu
         using var model = PreconditionedModel.Train(data, new ClassConditionalWhitening(2, 8), new MlpVectorField(config),
             new ModelSpec(config), new TrainingOptions(Steps: 50, BatchSize: 128, Seed: 2));
         Assert.True(model.Times.PreconditionerSeconds >= 0 && model.Times.MainFlowSeconds > 0);
+        // What the main flow was trained on is P(x), labels kept; a reloaded model no longer has it.
+        var expected = PreconditionedModel.Transform(model.Preconditioner, data);
+        Assert.True(model.TrainingTarget!.Points.equal(expected.Points).all().item<bool>());
+        Assert.True(model.TrainingTarget.Labels!.equal(data.Labels!).all().item<bool>());
         model.Save(folder);
         using var loaded = PreconditionedModel.Load(folder, CPU);
         Assert.Equal("class-whiten", loaded.Preconditioner.Name);
+        Assert.Null(loaded.TrainingTarget);
 
         var labels = Sampler.BalancedLabels(400, 8, CPU);
         var options = new SamplingOptions(Solver: "rk4", Steps: 10);

@@ -55,6 +55,7 @@ public static class ImageNetworkCache
             trainImages, trainLabels, testImages, testLabels);
         var (vae, vaeEntry, vaeReused) = Vae(vaeFolder, options, device, progress, classifier, trainImages, testImages);
 
+        // Read back from the cache even right after writing it, so that a fresh run and a cached one use the same bytes.
         var trainLatents = NpyFile.Read(Path.Combine(vaeFolder, TrainLatentsFile));
         var testLatents = NpyFile.Read(Path.Combine(vaeFolder, TestLatentsFile));
         var report = new ImageNetworksReport(classifierEntry.Accuracy, classifierEntry.Seconds, classifierEntry.Loss, classifierReused,

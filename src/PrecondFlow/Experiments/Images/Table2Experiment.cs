@@ -161,7 +161,7 @@ public static class Table2Experiment
         var latents = model.Sample(halves.Count, sampling, SamplingSeed(seed), device, halves.LabelsB).Points;
         var images = ImageBatches.Decode(networks.Vae, latents);
         bar.Status("measuring", afterTraining: true);
-        var pushforward = PreconditionedModel.Transform(model.Preconditioner, train).Points;
+        var pushforward = model.TrainingTarget!.Points;
         var metrics = new Dictionary<string, double>
         {
             [Fid.Key] = FrechetDistance.Compute(FrechetDistance.ExtractFeatures(networks.Classifier, images), halves.FeaturesB),
