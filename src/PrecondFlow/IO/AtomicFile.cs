@@ -3,19 +3,35 @@ namespace PrecondFlow.IO;
 /// <summary>
 /// Writes files so that a reader never sees a half-written one: the content goes to a temporary
 /// file in the same folder, which is then renamed over the destination. A failure removes the
-/// temporary file and leaves any previous version in place.
+/// temporary file and leaves any previous version in place. Errors name the destination, never the
+/// temporary file.
 /// </summary>
 public static class AtomicFile
 {
+    // The file-system calls that can fail part-way. Tests replace them to inject failures that a real file system
+    // cannot be made to produce on demand (running as root, permissions are ignored).
+    internal static Func<string, FileStream> CreateNewFile = path => new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+    internal static Action<string> CreateDirectory = path => Directory.CreateDirectory(path);
+    internal static Action<string, string> MoveDirectory = Directory.Move;
+
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
         var folder = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(folder);
         var temp = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        FileStream stream;
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            CreateDirectory(folder);
+            stream = CreateNewFile(temp);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(full, folder, temp, e);
+        }
+        try
+        {
+            using (stream)
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
@@ -40,29 +56,30 @@ public static class AtomicFile
 
     /// <summary>
     /// Writes a whole folder atomically: <paramref name="fill"/> writes into a fresh sibling folder,
-    /// which then replaces <paramref name="folder"/>. A failure leaves no trace.
+    /// which then replaces <paramref name="folder"/>. A failure leaves no trace: the previous folder, if
+    /// any, is where it was, and the sibling is gone.
     /// </summary>
     public static void WriteFolder(string folder, Action<string> fill)
     {
         var full = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
         var parent = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        Directory.CreateDirectory(staging);
+        try
+        {
+            CreateDirectory(parent);
+            CreateDirectory(staging);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(full, parent, staging, e);
+        }
         try
         {
             fill(staging);
             if (Directory.Exists(full))
-            {
-                var old = staging + ".old";
-                Directory.Move(full, old);
-                Directory.Move(staging, full);
-                Directory.Delete(old, recursive: true);
-            }
+                Replace(full, staging);
             else
-            {
-                Directory.Move(staging, full);
-            }
+                MoveDirectory(staging, full);
         }
         catch
         {
@@ -70,5 +87,40 @@ public static class AtomicFile
                 Directory.Delete(staging, recursive: true);
             throw;
         }
+    }
+
+    /// <summary>Puts <paramref name="staging"/> in the place of the existing folder <paramref name="full"/>. A folder
+    /// cannot be renamed over another, so the old one is moved aside first, and moved back if the second move fails.</summary>
+    private static void Replace(string full, string staging)
+    {
+        var old = staging + ".old";
+        MoveDirectory(full, old);
+        try
+        {
+            MoveDirectory(staging, full);
+        }
+        catch
+        {
+            MoveDirectory(old, full);
+            throw;
+        }
+        try
+        {
+            Directory.Delete(old, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The new folder is in place: the write has succeeded. A hidden leftover of the old one is no reason to
+            // report it as failed.
+        }
+    }
+
+    /// <summary>The error of a failed create, told about the user's path: the temporary name means nothing to them.</summary>
+    private static Exception CannotWrite(string destination, string folder, string temporary, Exception e)
+    {
+        var reason = e.Message.Replace(temporary, destination, StringComparison.Ordinal);
+        return e is UnauthorizedAccessException
+            ? new UnauthorizedAccessException($"Cannot write '{destination}': no permission to create it in '{folder}' ({reason}).", e)
+            : new IOException($"Cannot write '{destination}': {reason}", e);
     }
 }
