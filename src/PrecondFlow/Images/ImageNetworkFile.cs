@@ -1,39 +1,40 @@
-using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 using PrecondFlow.IO;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Images;
 
 /// <summary>
-/// A trained image network on disk: a folder with <c>model.json</c> (format version, kind, options,
-/// SHA-256 of the weights) and <c>weights.bin</c> (TorchSharp's module format), written atomically.
-/// Loading checks the folder, the kind, the format version and the checksum before reading the weights.
+/// A trained image network on disk, in the folder format of <see cref="FolderManifest"/>: <c>model.json</c> (kind
+/// "digit-classifier" or "conv-vae", the network's options as settings, the SHA-256 of the weights) and
+/// <c>weights.bin</c> (TorchSharp's module format), written atomically. Loading checks the folder, the kind, the format
+/// version and the checksum before reading the weights.
 /// </summary>
 public static class ImageNetworkFile
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = FolderManifest.CurrentVersion;
     public const string ManifestFile = "model.json";
     public const string WeightsFile = "weights.bin";
     public const string ClassifierKind = "digit-classifier";
     public const string VaeKind = "conv-vae";
 
     /// <summary>The JSON manifest; exactly one of <paramref name="Classifier"/> and <paramref name="Vae"/> is set, as <paramref name="Kind"/> says.</summary>
+    /// <param name="FormatVersion">The version the folder was written with.</param>
     /// <param name="WeightsSha256">Lower-case hex SHA-256 of <c>weights.bin</c>.</param>
     public sealed record Manifest(int FormatVersion, string Kind, ClassifierOptions? Classifier, VaeOptions? Vae, string WeightsSha256);
 
     /// <summary>Saves a classifier to <paramref name="folder"/> (replacing it atomically).</summary>
-    public static void Save(string folder, DigitClassifier classifier) => Save(folder, classifier, ClassifierKind, classifier.Options, null);
+    public static void Save(string folder, DigitClassifier classifier) => Save(folder, classifier, ClassifierKind, classifier.Options);
 
     /// <summary>Saves a VAE to <paramref name="folder"/> (replacing it atomically).</summary>
-    public static void Save(string folder, ConvVae vae) => Save(folder, vae, VaeKind, null, vae.Options);
+    public static void Save(string folder, ConvVae vae) => Save(folder, vae, VaeKind, vae.Options);
 
     /// <summary>Loads a classifier saved by <see cref="Save(string, DigitClassifier)"/>, in evaluation mode.</summary>
     public static DigitClassifier LoadClassifier(string folder)
     {
         var manifest = ReadManifest(folder, ClassifierKind);
-        var classifier = new DigitClassifier(manifest.Classifier
-            ?? throw new InvalidDataException($"{Path.Combine(folder, ManifestFile)}: the 'classifier' options are missing."));
-        LoadWeights(classifier, folder, manifest);
+        var classifier = new DigitClassifier(manifest.Classifier!);
+        LoadWeights(classifier, Path.Combine(folder, WeightsFile));
         return classifier;
     }
 
@@ -41,55 +42,49 @@ public static class ImageNetworkFile
     public static ConvVae LoadVae(string folder)
     {
         var manifest = ReadManifest(folder, VaeKind);
-        var vae = new ConvVae(manifest.Vae
-            ?? throw new InvalidDataException($"{Path.Combine(folder, ManifestFile)}: the 'vae' options are missing."));
-        LoadWeights(vae, folder, manifest);
+        var vae = new ConvVae(manifest.Vae!);
+        LoadWeights(vae, Path.Combine(folder, WeightsFile));
         return vae;
     }
 
-    /// <summary>Reads and checks the manifest of <paramref name="folder"/>; errors name the file and say what is wrong.</summary>
+    /// <summary>Reads and checks the manifest of <paramref name="folder"/> and the checksum of its weights; errors name
+    /// the file and say what is wrong.</summary>
     public static Manifest ReadManifest(string folder, string expectedKind)
     {
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"Network folder '{folder}' does not exist.");
-        var file = Path.Combine(folder, ManifestFile);
-        if (!File.Exists(file))
-            throw new FileNotFoundException($"'{folder}' is not a saved image network: {ManifestFile} is missing.", file);
-        var manifest = Json.ReadFile<Manifest>(file);
-        if (manifest.FormatVersion != FormatVersion)
-            throw new InvalidDataException(
-                $"{file}: format version {manifest.FormatVersion} is not supported (this PrecondFlow reads version {FormatVersion}).");
-        if (manifest.Kind != expectedKind)
-            throw new InvalidDataException($"{file}: holds a '{manifest.Kind}', not a '{expectedKind}'; load it with the matching method.");
+        var files = FolderManifest.Read(folder, ManifestFile, "image network", UpgradeVersion1);
+        files.RequireKind(expectedKind);
+        var weights = files.File(WeightsFile);
+        var hash = files.Files[WeightsFile] ?? FolderManifest.Sha256(weights);
         try
         {
-            manifest.Classifier?.Validate();
-            manifest.Vae?.Validate();
+            return expectedKind == ClassifierKind
+                ? new Manifest(files.Version, expectedKind, files.Get<ClassifierOptions>("settings").Validate(), null, hash)
+                : new Manifest(files.Version, expectedKind, null, files.Get<VaeOptions>("settings").Validate(), hash);
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"{file}: {e.Message}", e);
+            throw new InvalidDataException($"{files.Path}: field 'settings' is not valid: {e.Message}", e);
         }
-        return manifest;
     }
 
-    private static void Save(string folder, nn.Module module, string kind, ClassifierOptions? classifier, VaeOptions? vae) =>
+    /// <summary>Version 1 kept the options under "classifier" or "vae" and the checksum as "weights_sha256".</summary>
+    private static JsonObject UpgradeVersion1(JsonObject old) => new()
+    {
+        ["format_version"] = 1,
+        ["kind"] = old["kind"]?.DeepClone(),
+        ["settings"] = (old["classifier"] ?? old["vae"])?.DeepClone(),
+        ["files"] = new JsonObject { [WeightsFile] = old["weights_sha256"]?.DeepClone() },
+    };
+
+    private static void Save(string folder, nn.Module module, string kind, object options) =>
         AtomicFile.WriteFolder(folder, staging =>
         {
-            var weights = Path.Combine(staging, WeightsFile);
-            module.save(weights);
-            Json.WriteFile(Path.Combine(staging, ManifestFile), new Manifest(FormatVersion, kind, classifier, vae, Sha256(weights)));
+            module.save(Path.Combine(staging, WeightsFile));
+            FolderManifest.Write(staging, ManifestFile, kind, options, state: null, [WeightsFile]);
         });
 
-    private static void LoadWeights(nn.Module module, string folder, Manifest manifest)
+    private static void LoadWeights(nn.Module module, string file)
     {
-        var file = Path.Combine(folder, WeightsFile);
-        if (!File.Exists(file))
-            throw new FileNotFoundException($"Weight file '{file}' is missing.", file);
-        var actual = Sha256(file);
-        if (!string.Equals(actual, manifest.WeightsSha256, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException(
-                $"{file}: SHA-256 {actual} does not match {manifest.WeightsSha256} recorded in {ManifestFile}; the weights are corrupted or were replaced.");
         try
         {
             module.load(file);
@@ -99,11 +94,5 @@ public static class ImageNetworkFile
             throw new InvalidDataException($"{file}: the weights could not be read ({e.Message}).", e);
         }
         module.eval();
-    }
-
-    private static string Sha256(string file)
-    {
-        using var stream = File.OpenRead(file);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

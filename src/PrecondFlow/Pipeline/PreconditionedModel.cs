@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using PrecondFlow.Data;
 using PrecondFlow.Fields;
 using PrecondFlow.IO;
@@ -20,12 +21,19 @@ namespace PrecondFlow.Pipeline;
 /// </summary>
 public sealed class PreconditionedModel : IDisposable
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = FolderManifest.CurrentVersion;
+    public const string Kind = "pipeline";
     public const string ManifestFile = "pipeline.json";
     public const string PreconditionerFolder = "preconditioner";
 
-    /// <summary>What <c>pipeline.json</c> records.</summary>
+    /// <summary>What <c>pipeline.json</c> records (in the folder format of <see cref="FolderManifest"/>: kind "pipeline",
+    /// settings: the preconditioner's name; state: the stage times and P's fit report).</summary>
+    /// <param name="FormatVersion">The version the folder was written with.</param>
     public sealed record Manifest(int FormatVersion, string Preconditioner, PipelineTimes Times, PreconditionerFitReport? PreconditionerFit);
+
+    private sealed record ManifestSettings(string Preconditioner);
+
+    private sealed record ManifestState(PipelineTimes Times, PreconditionerFitReport? PreconditionerFit);
 
     private PreconditionedModel(IPreconditioner preconditioner, FlowTrainer? trainer, VectorField field, ModelSpec spec,
         PipelineTimes times, PreconditionerFitReport? fit)
@@ -193,7 +201,8 @@ public sealed class PreconditionedModel : IDisposable
         {
             Checkpoint.WriteInto(staging, Trainer);
             Preconditioner.Save(Path.Combine(staging, PreconditionerFolder));
-            Json.WriteFile(Path.Combine(staging, ManifestFile), new Manifest(FormatVersion, Preconditioner.Name, Times, PreconditionerFit));
+            FolderManifest.Write(staging, ManifestFile, Kind, new ManifestSettings(Preconditioner.Name),
+                new ManifestState(Times, PreconditionerFit), fileNames: []);
             if (runConfiguration is not null)
                 Json.WriteFile(Path.Combine(staging, ModelFolder.RunFile), runConfiguration);
             ModelFolder.WriteLossChart(Path.Combine(staging, ModelFolder.LossChart), ("main flow", Trainer.LossTrace));
@@ -215,9 +224,10 @@ public sealed class PreconditionedModel : IDisposable
         var manifestPath = Path.Combine(folder, ManifestFile);
         if (!File.Exists(manifestPath))
             return (new IdentityPreconditioner(dim), null);
-        var manifest = Json.ReadFile<Manifest>(manifestPath);
-        if (manifest.FormatVersion != FormatVersion)
-            throw new InvalidDataException($"{manifestPath}: format version {manifest.FormatVersion} is not supported (this PrecondFlow reads {FormatVersion}).");
+        var files = FolderManifest.Read(folder, ManifestFile, "model", UpgradeVersion1);
+        files.RequireKind(Kind);
+        var state = files.State<ManifestState>();
+        var manifest = new Manifest(files.Version, files.Get<string>("settings.preconditioner"), state.Times, state.PreconditionerFit);
         var preconditioner = Preconditioners.Load(Path.Combine(folder, PreconditionerFolder));
         if (preconditioner.Dim != dim)
         {
@@ -225,6 +235,22 @@ public sealed class PreconditionedModel : IDisposable
             throw new InvalidDataException($"{folder}: the preconditioner has {preconditioner.Dim} dimensions but the main flow {dim}.");
         }
         return (preconditioner, manifest);
+    }
+
+    /// <summary>Version 1 kept the preconditioner's name at the top.</summary>
+    private static JsonObject UpgradeVersion1(JsonObject old)
+    {
+        var upgraded = new JsonObject
+        {
+            ["format_version"] = 1,
+            ["kind"] = Kind,
+            ["settings"] = new JsonObject { ["preconditioner"] = old["preconditioner"]?.DeepClone() },
+        };
+        foreach (var (key, value) in old)
+            if (key is not ("format_version" or "preconditioner"))
+                upgraded[key] = value?.DeepClone();
+        upgraded["files"] = new JsonObject();
+        return upgraded;
     }
 
     public void Dispose()

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using PrecondFlow.Fields;
 using TorchSharp;
 using PrecondFlow.IO;
@@ -6,19 +8,24 @@ using static TorchSharp.torch;
 namespace PrecondFlow.Training;
 
 /// <summary>
-/// A trained or part-trained model on disk: <c>model.json</c> (format version, model spec, training options, step,
-/// loss trace, random-number state), <c>field.bin</c>, <c>ema.bin</c> when there is an EMA, and <c>optimizer.bin</c>.
-/// The folder is written atomically, so an interrupted save never leaves a half-written checkpoint.
+/// A trained or part-trained model on disk, in the folder format of <see cref="FolderManifest"/>: <c>model.json</c>
+/// (kind "checkpoint"; settings: the model spec and the training options; state: step, seconds, loss trace,
+/// random-number state; the SHA-256 of each weights file), <c>field.bin</c>, <c>ema.bin</c> when there is an EMA, and
+/// <c>optimizer.bin</c>. The folder is written atomically, so an interrupted save never leaves a half-written checkpoint;
+/// loading checks every weights file against its checksum. Folders of format version 1 (PrecondFlow 0.1.0), which
+/// predate the checksums, still load.
 /// </summary>
 public static class Checkpoint
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = FolderManifest.CurrentVersion;
+    public const string Kind = "checkpoint";
     public const string ManifestFile = "model.json";
     public const string FieldFile = "field.bin";
     public const string EmaFile = "ema.bin";
     public const string OptimizerFile = "optimizer.bin";
 
     /// <summary>The JSON manifest of a checkpoint.</summary>
+    /// <param name="FormatVersion">The version the folder was written with.</param>
     public sealed record Manifest(
         int FormatVersion,
         ModelSpec Model,
@@ -27,6 +34,10 @@ public static class Checkpoint
         double Seconds,
         IReadOnlyList<LossPoint> LossTrace,
         string GeneratorState);
+
+    private sealed record Settings(ModelSpec Model, TrainingOptions Training);
+
+    private sealed record State(int Step, double Seconds, IReadOnlyList<LossPoint> LossTrace, string GeneratorState);
 
     /// <summary>Writes the checkpoint as a whole folder, atomically (an existing folder is replaced).</summary>
     public static void Save(string folder, FlowTrainer trainer) =>
@@ -39,35 +50,60 @@ public static class Checkpoint
         trainer.Ema?.Average.save(Path.Combine(folder, EmaFile));
         trainer.Optimizer.save_state_dict(Path.Combine(folder, OptimizerFile));
         using var state = trainer.Generator.get_state();
-        var manifest = new Manifest(FormatVersion, trainer.Spec, trainer.Options, trainer.Step, trainer.Seconds,
-            trainer.LossTrace, Convert.ToBase64String(state.data<byte>().ToArray()));
-        Json.WriteFile(Path.Combine(folder, ManifestFile), manifest);
+        FolderManifest.Write(folder, ManifestFile, Kind, new Settings(trainer.Spec, trainer.Options),
+            new State(trainer.Step, trainer.Seconds, trainer.LossTrace, Convert.ToBase64String(state.data<byte>().ToArray())),
+            trainer.Ema is null ? [FieldFile, OptimizerFile] : [FieldFile, EmaFile, OptimizerFile]);
     }
 
-    /// <summary>Reads and checks a checkpoint's manifest; errors name the file and say what is wrong.</summary>
-    public static Manifest ReadManifest(string folder)
+    /// <summary>Reads and checks a checkpoint's manifest and the checksums of its weights files; errors name the file
+    /// and say what is wrong.</summary>
+    public static Manifest ReadManifest(string folder) => Read(folder).Manifest;
+
+    private static (Manifest Manifest, FolderManifest Folder) Read(string folder)
     {
-        var file = Path.Combine(folder, ManifestFile);
-        if (!Directory.Exists(folder))
-            throw new DirectoryNotFoundException($"Model folder '{folder}' does not exist.");
-        if (!File.Exists(file))
-            throw new FileNotFoundException($"'{folder}' is not a PrecondFlow model folder: {ManifestFile} is missing.", file);
-        var manifest = Json.ReadFile<Manifest>(file);
-        if (manifest.FormatVersion != FormatVersion)
-            throw new InvalidDataException(
-                $"{file}: format version {manifest.FormatVersion} is not supported (this PrecondFlow reads version {FormatVersion}); " +
-                "it was written by a different PrecondFlow version.");
-        manifest.Model.Validate();
-        return manifest;
+        var files = FolderManifest.Read(folder, ManifestFile, "model", UpgradeVersion1);
+        files.RequireKind(Kind);
+        var state = files.State<State>();
+        var manifest = new Manifest(files.Version, files.Get<ModelSpec>("settings.model"), files.Get<TrainingOptions>("settings.training"),
+            state.Step, state.Seconds, state.LossTrace, state.GeneratorState);
+        try
+        {
+            manifest.Model.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{files.Path}: field 'settings.model' is not valid: {e.Message}", e);
+        }
+        return (manifest, files);
+    }
+
+    /// <summary>Version 1 kept the model spec and the training options at the top and recorded no checksums.</summary>
+    private static JsonObject UpgradeVersion1(JsonObject old)
+    {
+        var upgraded = new JsonObject { ["format_version"] = 1, ["kind"] = Kind };
+        var settings = new JsonObject();
+        foreach (var (key, value) in old)
+        {
+            if (key is "model" or "training")
+                settings[key] = value?.DeepClone();
+            else if (key != "format_version")
+                upgraded[key] = value?.DeepClone();
+        }
+        upgraded["settings"] = settings;
+        bool ema = settings["training"]?["ema_decay"] is JsonValue decay && decay.GetValueKind() == JsonValueKind.Number;
+        upgraded["files"] = ema
+            ? new JsonObject { [FieldFile] = null, [EmaFile] = null, [OptimizerFile] = null }
+            : new JsonObject { [FieldFile] = null, [OptimizerFile] = null };
+        return upgraded;
     }
 
     /// <summary>Loads the field to sample with (the EMA weights when saved, unless <paramref name="preferEma"/> is false).</summary>
     public static (VectorField Field, Manifest Manifest) LoadField(string folder, Device device, bool preferEma = true)
     {
-        var manifest = ReadManifest(folder);
+        var (manifest, files) = Read(folder);
         var field = VectorFields.Create(manifest.Model.Field);
-        var weights = preferEma && File.Exists(Path.Combine(folder, EmaFile)) ? EmaFile : FieldFile;
-        LoadWeights(field, Path.Combine(folder, weights));
+        var weights = preferEma && files.Files.ContainsKey(EmaFile) ? EmaFile : FieldFile;
+        LoadWeights(field, files.File(weights));
         field.to(device);
         field.eval();
         return (field, manifest);
@@ -75,14 +111,14 @@ public static class Checkpoint
 
     public static FlowTrainer Load(string folder, Device device)
     {
-        var manifest = ReadManifest(folder);
+        var (manifest, files) = Read(folder);
         var field = VectorFields.Create(manifest.Model.Field);
-        LoadWeights(field, Path.Combine(folder, FieldFile));
+        LoadWeights(field, files.File(FieldFile));
         field.to(device);
         var trainer = new FlowTrainer(field, manifest.Model, manifest.Training);
         if (trainer.Ema is not null)
-            LoadWeights(trainer.Ema.Average, Path.Combine(folder, EmaFile));
-        var optimizerFile = Path.Combine(folder, OptimizerFile);
+            LoadWeights(trainer.Ema.Average, files.File(EmaFile));
+        var optimizerFile = files.File(OptimizerFile);
         try
         {
             trainer.Optimizer.load_state_dict(optimizerFile);
@@ -99,8 +135,6 @@ public static class Checkpoint
 
     private static void LoadWeights(TorchSharp.torch.nn.Module module, string file)
     {
-        if (!File.Exists(file))
-            throw new FileNotFoundException($"Weight file '{file}' is missing.", file);
         try
         {
             module.load(file);

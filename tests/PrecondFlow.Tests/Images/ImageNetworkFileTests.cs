@@ -67,8 +67,8 @@ public class ImageNetworkFileTests : IDisposable
         Assert.Contains(ImageNetworkFile.ClassifierKind, kind.Message);
         Assert.Throws<DirectoryNotFoundException>(() => ImageNetworkFile.LoadClassifier(Path.Combine(folder, "absent")));
         File.Delete(Path.Combine(path, ImageNetworkFile.WeightsFile));
-        var missing = Assert.Throws<FileNotFoundException>(() => ImageNetworkFile.LoadClassifier(path));
-        Assert.Contains(ImageNetworkFile.WeightsFile, missing.Message);
+        var missing = Assert.Throws<InvalidDataException>(() => ImageNetworkFile.LoadClassifier(path));
+        Assert.Contains(Path.Combine(path, ImageNetworkFile.WeightsFile) + " is missing", missing.Message);
         File.Delete(Path.Combine(path, ImageNetworkFile.ManifestFile));
         Assert.Throws<FileNotFoundException>(() => ImageNetworkFile.LoadClassifier(path));
     }

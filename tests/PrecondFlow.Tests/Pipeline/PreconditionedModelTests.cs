@@ -1,6 +1,7 @@
 using PrecondFlow.Data;
 using PrecondFlow.Data.Toy;
 using PrecondFlow.Fields;
+using PrecondFlow.IO;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Preconditioning;
 using PrecondFlow.Sampling;
@@ -100,7 +101,7 @@ public class PreconditionedModelTests(Xunit.Abstractions.ITestOutputHelper outpu
                    new TrainingOptions(Steps: 5, BatchSize: 16)))
             model.Save(folder);
         var file = Path.Combine(folder, "preconditioner", "preconditioner.json");
-        File.WriteAllText(file, File.ReadAllText(file).Replace("\"format_version\": 1", "\"format_version\": 7"));
+        File.WriteAllText(file, File.ReadAllText(file).Replace($"\"format_version\": {FolderManifest.CurrentVersion}", "\"format_version\": 7"));
         var error = Assert.Throws<InvalidDataException>(() => PreconditionedModel.Load(folder, CPU));
         Assert.Contains("newer PrecondFlow", error.Message);
     }

@@ -90,9 +90,9 @@ public class PreconditionerFamilyTests
         using var p = PreconditionerCases.Fitted(kind);
         p.Save(folder.Path);
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(folder["preconditioner.json"]))!.AsObject();
-        Assert.Equal(1, (int)json["format_version"]!);
+        Assert.Equal(PrecondFlow.IO.FolderManifest.CurrentVersion, (int)json["format_version"]!);
         Assert.Equal(p.Name, (string)json["kind"]!);
-        Assert.Equal(3, (int)json["dim"]!);
+        Assert.Equal(3, (int)json["settings"]!["dim"]!);
     }
 
     [Theory, MemberData(nameof(AllKinds))]

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using PrecondFlow.IO;
 using PrecondFlow.Preconditioning;
 
 namespace PrecondFlow.Tests.Preconditioning;
@@ -20,10 +21,10 @@ public class PreconditionersTests
         using var folder = new TempFolder();
         using (var p = PreconditionerCases.Fitted("whiten"))
             p.Save(folder.Path);
-        EditDescription(folder.Path, json => json["format_version"] = 2);
+        EditDescription(folder.Path, json => json["format_version"] = FolderManifest.CurrentVersion + 1);
         var e = Assert.Throws<InvalidDataException>(() => Preconditioners.Load(folder.Path));
         Assert.Contains("preconditioner.json", e.Message);
-        Assert.Contains("format_version 2 was saved by a newer PrecondFlow", e.Message);
+        Assert.Contains($"format_version {FolderManifest.CurrentVersion + 1} was saved by a newer PrecondFlow", e.Message);
     }
 
     [Theory]
@@ -66,8 +67,8 @@ public class PreconditionersTests
             p.Save(other.Path);
         // Weights of a 2-D RealNVP under the description of a 3-D one, checksum updated to match.
         File.Copy(other["weights.bin"], folder["weights.bin"], overwrite: true);
-        var hash = JsonNode.Parse(File.ReadAllText(other["preconditioner.json"]))!["weights_sha256"]!.GetValue<string>();
-        EditDescription(folder.Path, json => json["weights_sha256"] = hash);
+        var hash = JsonNode.Parse(File.ReadAllText(other["preconditioner.json"]))!["files"]!["weights.bin"]!.GetValue<string>();
+        EditDescription(folder.Path, json => json["files"]!["weights.bin"] = hash);
         var e = Assert.Throws<InvalidDataException>(() => Preconditioners.Load(folder.Path));
         Assert.Contains(folder["weights.bin"] + ": cannot be read as the weights of this realnvp", e.Message);
     }
@@ -98,9 +99,9 @@ public class PreconditionersTests
         using var folder = new TempFolder();
         using (var p = PreconditionerCases.Fitted("whiten"))
             p.Save(folder.Path);
-        EditDescription(folder.Path, json => json["shrinkage"] = "lots");
+        EditDescription(folder.Path, json => json["settings"]!["shrinkage"] = "lots");
         var e = Assert.Throws<InvalidDataException>(() => Preconditioners.Load(folder.Path));
-        Assert.Contains("field 'shrinkage' must be a number", e.Message);
+        Assert.Contains("field 'settings.shrinkage' must be a number", e.Message);
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public class FlowTrainerTests : IDisposable
             trainer.SaveCheckpoint(folder);
         }
         var manifest = Path.Combine(folder, Checkpoint.ManifestFile);
-        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"format_version\": 1", "\"format_version\": 99"));
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace($"\"format_version\": {Checkpoint.FormatVersion}", "\"format_version\": 99"));
         var error = Assert.Throws<InvalidDataException>(() => Checkpoint.ReadManifest(folder));
         Assert.Contains("model.json", error.Message);
         Assert.Contains("99", error.Message);

@@ -4,13 +4,22 @@ using PrecondFlow.IO;
 
 namespace PrecondFlow.Preconditioning.Internal;
 
-/// <summary>A parsed <c>preconditioner.json</c> with typed accessors whose errors name the file and the field.</summary>
-/// <param name="Root">The JSON object.</param>
-/// <param name="Path">Path of the file, for messages.</param>
-/// <param name="Folder">The saved preconditioner's folder.</param>
-internal sealed record Description(JsonObject Root, string Path, string Folder)
+/// <summary>
+/// The settings of a checked <c>preconditioner.json</c>, with typed accessors whose errors name the file and the field.
+/// </summary>
+/// <param name="Manifest">The manifest, read and checked (its files included).</param>
+internal sealed record Description(FolderManifest Manifest)
 {
-    public string Kind => String("kind");
+    /// <summary>The "settings" object: what the map is rebuilt from.</summary>
+    public JsonObject Root => Manifest.Settings;
+
+    /// <summary>Path of the file, for messages.</summary>
+    public string Path => Manifest.Path;
+
+    /// <summary>The saved preconditioner's folder.</summary>
+    public string Folder => Manifest.Folder;
+
+    public string Kind => Manifest.Kind;
 
     public int Int(string key) => Get<int>(key, "an integer");
 
@@ -45,7 +54,7 @@ internal sealed record Description(JsonObject Root, string Path, string Folder)
         Root[key] as JsonArray ?? throw Invalid(key, "an array");
 
     public InvalidDataException Invalid(string key, string expected) =>
-        new($"{Path}: field '{key}' must be {expected}; found {Root[key]?.ToJsonString() ?? "nothing"}.");
+        new($"{Path}: field 'settings.{key}' must be {expected}; found {Root[key]?.ToJsonString() ?? "nothing"}.");
 
     private T Get<T>(string key, string expected)
     {

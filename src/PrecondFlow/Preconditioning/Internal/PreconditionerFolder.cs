@@ -1,33 +1,35 @@
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrecondFlow.IO;
 
 namespace PrecondFlow.Preconditioning.Internal;
 
 /// <summary>
-/// The on-disk layout of a saved preconditioner: <c>preconditioner.json</c> holds the format version, the kind and the
-/// settings, and names the weights file together with its SHA-256, so that a damaged weights file is recognised
-/// before any of it is read.
+/// The on-disk layout of a saved preconditioner, in the folder format of <see cref="FolderManifest"/>:
+/// <c>preconditioner.json</c> holds the format version, the kind, the settings (<see cref="IPreconditioner.Describe"/>
+/// without the kind) and the SHA-256 of the weights file, so that a damaged weights file is recognised before any of it
+/// is read. Version 1 (PrecondFlow 0.1.0) kept the settings at the top, with "weights" and "weights_sha256".
 /// </summary>
 internal static class PreconditionerFolder
 {
     /// <summary>The format this version writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = FolderManifest.CurrentVersion;
 
     public const string DescriptionFileName = "preconditioner.json";
 
     public const string WeightsFileName = "weights.bin";
 
     /// <summary>Writes the weights (if any) and then the description, each file atomically.</summary>
+    /// <param name="description">The map's <see cref="IPreconditioner.Describe"/>: its "kind" and its settings.</param>
     public static void Save(string folder, JsonObject description, Action<BinaryWriter>? writeWeights)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         Directory.CreateDirectory(folder);
-        var document = new JsonObject { ["format_version"] = FormatVersion };
+        var kind = (string?)description["kind"] ?? throw new ArgumentException("The description has no kind.", nameof(description));
+        var settings = new JsonObject();
         foreach (var (key, value) in description)
-            document[key] = value?.DeepClone();
+            if (key != "kind")
+                settings[key] = value?.DeepClone();
         if (writeWeights is not null)
         {
             byte[] bytes;
@@ -38,63 +40,48 @@ internal static class PreconditionerFolder
                 bytes = buffer.ToArray();
             }
             AtomicFile.WriteAllBytes(Path.Combine(folder, WeightsFileName), bytes);
-            document["weights"] = WeightsFileName;
-            document["weights_sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes));
         }
-        AtomicFile.WriteAllText(Path.Combine(folder, DescriptionFileName), document.ToJsonString(Json.Options) + "\n");
+        FolderManifest.Write(folder, DescriptionFileName, kind, settings, state: null,
+            writeWeights is null ? [] : [WeightsFileName]);
     }
 
-    /// <summary>Reads and checks <c>preconditioner.json</c>: it must exist, parse, and have a format version this
-    /// version reads.</summary>
-    public static Description ReadDescription(string folder)
+    /// <summary>Reads and checks <c>preconditioner.json</c>: it must exist, parse, have a format version this version
+    /// reads, and the weights file it lists must match its checksum.</summary>
+    public static Description ReadDescription(string folder) =>
+        new(FolderManifest.Read(folder, DescriptionFileName, "preconditioner", UpgradeVersion1));
+
+    /// <summary>Version 1 kept the settings at the top, next to "weights" (the file name) and "weights_sha256".</summary>
+    private static JsonObject UpgradeVersion1(JsonObject old)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        var path = Path.Combine(folder, DescriptionFileName);
-        if (!File.Exists(path))
-            throw new FileNotFoundException(
-                $"{path} does not exist: '{folder}' is not a saved preconditioner folder " +
-                $"(one holds {DescriptionFileName} and its weights, as written by Save).", path);
-        JsonObject root;
-        try
+        var settings = new JsonObject();
+        foreach (var (key, value) in old)
+            if (key is not ("format_version" or "kind" or "weights" or "weights_sha256"))
+                settings[key] = value?.DeepClone();
+        var files = new JsonObject();
+        if (old["weights"] is JsonValue name && name.TryGetValue<string>(out var file))
+            files[file] = old["weights_sha256"]?.DeepClone();
+        return new JsonObject
         {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                ?? throw new InvalidDataException($"{path}: expected a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}). The file is damaged; save the preconditioner again.", e);
-        }
-        var description = new Description(root, path, folder);
-        var version = description.Int("format_version");
-        if (version > FormatVersion)
-            throw new InvalidDataException(
-                $"{path}: format_version {version} was saved by a newer PrecondFlow; this version reads format_version " +
-                $"{FormatVersion} or older. Upgrade PrecondFlow to load it.");
-        if (version < 1)
-            throw new InvalidDataException($"{path}: format_version {version} is not valid; versions start at 1.");
-        return description;
+            ["format_version"] = 1,
+            ["kind"] = old["kind"]?.DeepClone(),
+            ["settings"] = settings,
+            ["files"] = files,
+        };
     }
 
     /// <summary>
-    /// Reads the weights file named in the description after checking its SHA-256, and hands it to
+    /// Reads the weights file listed in the description (its SHA-256 was checked with the description) and hands it to
     /// <paramref name="read"/>; every failure becomes an <see cref="InvalidDataException"/> naming the file.
     /// </summary>
     public static void ReadWeights(Description description, Action<BinaryReader> read)
     {
-        var name = description.String("weights");
-        if (name != Path.GetFileName(name) || name is "." or "..")
-            throw new InvalidDataException($"{description.Path}: 'weights' must be a file name in the same folder; got '{name}'.");
-        var path = Path.Combine(description.Folder, name);
-        if (!File.Exists(path))
+        var names = description.Manifest.Files.Keys.ToArray();
+        if (names.Length != 1)
             throw new InvalidDataException(
-                $"{path} is missing: the saved preconditioner is incomplete. Save it again.");
+                $"{description.Path}: field 'files' must list the one weights file of this {description.Kind} preconditioner; " +
+                $"it lists {names.Length}. Save the preconditioner again.");
+        var path = description.Manifest.File(names[0]);
         var bytes = File.ReadAllBytes(path);
-        var expected = description.String("weights_sha256");
-        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        if (!string.Equals(expected, actual, StringComparison.OrdinalIgnoreCase))
-            throw new InvalidDataException(
-                $"{path} is corrupted: its SHA-256 is {actual}, but {DescriptionFileName} recorded {expected}. " +
-                "Save the preconditioner again.");
         try
         {
             using var stream = new MemoryStream(bytes, writable: false);
@@ -105,7 +92,7 @@ internal static class PreconditionerFolder
         }
         catch (Exception e) when (e is not InvalidDataException || !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"{path}: cannot be read as the weights of this {description.String("kind")} " +
+            throw new InvalidDataException($"{path}: cannot be read as the weights of this {description.Kind} " +
                 $"preconditioner ({e.Message}). Save it again.", e);
         }
     }
