@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace PrecondFlow.IO;
 
@@ -20,7 +21,7 @@ namespace PrecondFlow.IO;
 /// with the name of the damaged file instead of loading wrong weights. Version 1 (PrecondFlow 0.1.0) had a layout of
 /// its own per kind; whoever reads a kind says how to bring its version-1 layout to the current one.
 /// </summary>
-public sealed class FolderManifest
+public sealed partial class FolderManifest
 {
     /// <summary>The version this PrecondFlow writes, and the newest it reads.</summary>
     public const int CurrentVersion = 2;
@@ -185,7 +186,7 @@ public sealed class FolderManifest
         foreach (var (key, value) in Root)
             if (!ReservedKeys.Contains(key))
                 state[key] = value?.DeepClone();
-        return Convert<T>(state, "(state)");
+        return Convert<T>(state, "");
     }
 
     /// <summary>SHA-256 of a file, lower-case hex.</summary>
@@ -210,18 +211,43 @@ public sealed class FolderManifest
     {
         try
         {
-            return node.Deserialize<T>(Strict) ?? throw new JsonException("found null.");
+            return node.Deserialize<T>(Strict) ?? throw new JsonException("The value is null.");
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        catch (JsonException e)
         {
-            throw new InvalidDataException(
-                $"{Path}: field '{field}' is not a valid {Describe(typeof(T))}: {e.Message} {Damaged(Folder)}", e);
+            // The serializer's path is relative to the node ("$.steps"); prefix the node's own field to name it in the file.
+            var name = Join(field, e.Path is { Length: > 1 } p ? p[1..] : "");
+            var missing = MissingProperty().Match(e.Message);
+            if (missing.Success)
+                throw new InvalidDataException(
+                    $"{Path}: field '{Join(name, "." + missing.Groups[1].Value)}' is missing. {Damaged(Folder)}", e);
+            var found = At(node, e.Path)?.ToJsonString() ?? "nothing";
+            throw new InvalidDataException($"{Path}: field '{name}' has a value of the wrong type: {found}. {Damaged(Folder)}", e);
+        }
+        catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException)
+        {
+            throw new InvalidDataException($"{Path}: field '{field}' is not valid ({e.Message}). {Damaged(Folder)}", e);
         }
     }
 
-    private static string Describe(Type type) =>
-        type == typeof(string) ? "string" : type == typeof(int) || type == typeof(long) ? "integer"
-        : type == typeof(double) ? "number" : type == typeof(JsonObject) ? "object" : type.Name;
+    /// <summary>The node at a serializer path such as "$.settings.hidden[1]" below <paramref name="node"/>, if it can be found.</summary>
+    private static JsonNode? At(JsonNode node, string? path)
+    {
+        JsonNode? current = node;
+        foreach (Match step in PathStep().Matches(path ?? ""))
+            current = step.Groups[1].Success ? (current as JsonObject)?[step.Groups[1].Value]
+                : (current as JsonArray) is { } array && int.Parse(step.Groups[2].Value) is var i && i < array.Count ? array[i] : null;
+        return current;
+    }
+
+    private static string Join(string field, string inner) =>
+        field.Length == 0 ? inner.TrimStart('.') : field + inner;
+
+    [GeneratedRegex("missing required properties including: '([^']+)'")]
+    private static partial Regex MissingProperty();
+
+    [GeneratedRegex(@"\.([A-Za-z0-9_]+)|\[(\d+)\]")]
+    private static partial Regex PathStep();
 
     private Dictionary<string, string?> ReadFiles()
     {
