@@ -123,7 +123,7 @@ public sealed partial class FolderManifest
         var path = System.IO.Path.Combine(folder, manifestFile);
         if (!System.IO.File.Exists(path))
             throw new FileNotFoundException(
-                $"{path} does not exist: '{folder}' is not a saved {what} (its folder holds {manifestFile} and the files it lists).", path);
+                $"'{folder}' is not a saved {what}: {manifestFile} is missing ({path} does not exist).", path);
         JsonObject root;
         try
         {
