@@ -14,8 +14,8 @@ namespace PrecondFlow.Fields;
 /// U(±1/√fan_in); Embedding N(0, 1); GroupNorm and LayerNorm weight 1, bias 0. Modules are visited depth-first in
 /// registration order, weight before bias — the order in which TorchSharp's constructors draw when a network registers
 /// its sub-modules in the order it builds them — and the bounds are computed as libtorch computes them. So
-/// <c>Reset(module, new Generator(s))</c> gives bit for bit the weights that <c>manual_seed(s)</c> followed by the
-/// constructor gives, on the CPU.</para>
+/// <c>Reset(module, new Generator(s))</c> gives bit for bit the weights that the constructor alone gives after libtorch's
+/// global generator is seeded with s, on the CPU.</para>
 /// <para>A network's own parameters (not those of a built-in layer) are its constructor's business and are left as
 /// they are; a built-in layer with parameters and no rule here is refused rather than left on the global generator.</para>
 /// </remarks>
