@@ -26,7 +26,7 @@ internal sealed class TrainingArguments
 
     public Option<double> GradientClip { get; } = new("--grad-clip") { Description = "Clip the global gradient norm at this value (0 = off).", DefaultValueFactory = _ => 1.0 };
 
-    public Option<double> Ema { get; } = new("--ema") { Description = "Decay of an exponential moving average of the weights used for sampling (0 = off), e.g. 0.999.", DefaultValueFactory = _ => 0.0 };
+    public Option<double> Ema { get; } = new("--ema") { Description = "Decay of an exponential moving average of the weights used for sampling (0 = off), e.g. 0.999; update n uses min(decay, (1 + n)/(10 + n)), so the random initial weights are forgotten early.", DefaultValueFactory = _ => 0.0 };
 
     public Option<double> LabelDropout { get; } = new("--label-dropout") { Description = "Probability of dropping a label during training, so the model also serves classifier-free guidance.", DefaultValueFactory = _ => 0.0 };
 

@@ -44,7 +44,6 @@ internal static class TrainCommand
             int every = parse.GetValue(checkpointEvery);
             if (every < 0)
                 throw new ArgumentException($"--checkpoint-every must be 0 or positive; got {every}.");
-            torch.manual_seed(s);
             var points = data.Load(parse, s);
             var resumeFrom = parse.GetValue(resume);
             var spec = resumeFrom is null ? model.Read(parse, points.Dim, points.NumClasses) : Checkpoint.ReadManifest(resumeFrom).Model;
@@ -79,7 +78,8 @@ internal static class TrainCommand
                 var p = preconditioner.Create(parse, preconditionerSpec, points.Dim, points.NumClasses, conditional: spec.Field.IsConditionalOn(points));
                 var stage = stages.Add($"preconditioner {preconditionerSpec}", 1);
                 var fitProgress = new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"{r.Name} loss {r.Loss:G4}")));
-                var field = VectorFields.Create(spec.Field);
+                using var generator = new torch.Generator(unchecked((ulong)s));
+                var field = VectorFields.Create(spec.Field, generator);   // initial weights from --seed alone
                 field.to(dev);
                 return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint);
             });

@@ -47,8 +47,9 @@ public static class BaselineDemo
         var arms = new List<DemoArm>();
         foreach (var name in new[] { "none", options.Preconditioner }.Distinct())
         {
-            torch.manual_seed(options.Seed);
-            var field = VectorFields.Create(spec.Field);
+            VectorField field;
+            using (var generator = new torch.Generator(unchecked((ulong)options.Seed)))
+                field = VectorFields.Create(spec.Field, generator);   // the same initial weights in every arm
             field.to(device);
             var preconditioner = PreconditionerFactory.Create(name, train.Dim, 0);
             var fitProgress = name == "none" ? null : stageProgress?.Invoke($"preconditioner {name}", 1);

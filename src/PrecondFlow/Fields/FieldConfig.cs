@@ -50,6 +50,31 @@ public sealed record FieldConfig(
     /// <summary>Hidden widths, defaulting to two layers of 128 (the paper's Table 4).</summary>
     public int[] HiddenWidths => Hidden ?? new[] { 128, 128 };
 
+    /// <summary>
+    /// The fields in which this configuration builds a different network than <paramref name="other"/>, each as
+    /// "Name: this value, other value" (hidden widths compared by value, the default spelled out); empty when equal.
+    /// </summary>
+    public IReadOnlyList<string> DifferencesFrom(FieldConfig other, string thisName = "network", string otherName = "spec")
+    {
+        var differences = new List<string>();
+        void Compare<T>(string name, T mine, T theirs, Func<T, string>? show = null)
+        {
+            if (!EqualityComparer<T>.Default.Equals(mine, theirs))
+                differences.Add($"{name}: {thisName} {(show ?? (v => $"{v}"))(mine)}, {otherName} {(show ?? (v => $"{v}"))(theirs)}");
+        }
+        Compare(nameof(Kind), Kind, other.Kind);
+        Compare(nameof(Dim), Dim, other.Dim);
+        Compare(nameof(NumClasses), NumClasses, other.NumClasses);
+        Compare(nameof(Hidden), string.Join(",", HiddenWidths), string.Join(",", other.HiddenWidths));
+        Compare(nameof(Activation), Activation, other.Activation);
+        Compare(nameof(Time), Time, other.Time);
+        Compare(nameof(TimeFeatures), TimeFeatures, other.TimeFeatures);
+        Compare(nameof(Labels), Labels, other.Labels);
+        Compare(nameof(LabelFeatures), LabelFeatures, other.LabelFeatures);
+        Compare(nameof(TimeKnots), TimeKnots, other.TimeKnots);
+        return differences;
+    }
+
     public void Validate()
     {
         if (!Kinds.Contains(Kind))

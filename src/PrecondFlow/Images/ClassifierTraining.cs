@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PrecondFlow.Fields;
 using PrecondFlow.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,8 +9,6 @@ namespace PrecondFlow.Images;
 /// <summary>Trains a <see cref="DigitClassifier"/> and measures its accuracy.</summary>
 public static class ClassifierTraining
 {
-    private const int NativeScalarCollectionInterval = 10;
-
     /// <summary>
     /// Trains a fresh classifier by minibatch AdamW on shuffled epochs (<see cref="ClassifierOptions.EpochsFor"/>), with cosine learning-rate decay to zero,
     /// label smoothing and (optionally) random translations. Everything random derives from <paramref name="seed"/>.
@@ -26,55 +25,52 @@ public static class ClassifierTraining
         if (images.shape[0] == 0)
             throw new ArgumentException("The training images are empty.", nameof(images));
         var clock = Stopwatch.StartNew();
-        manual_seed(seed);   // weight initialisation and dropout draw from the global generator
+        // Two streams, both seeded with seed: initial weights then dropout masks from one, batch order and translations
+        // from the other (the draws earlier versions made with libtorch's global generator and a seeded one).
+        using var networkGenerator = new Generator(unchecked((ulong)seed));
         var classifier = new DigitClassifier(options);
-        using var generator = new Generator((ulong)seed);
-        var parameters = classifier.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: options.WeightDecay);
+        ParameterInitialization.Reset(classifier, networkGenerator);
+        using var generator = new Generator(unchecked((ulong)seed));
         using var x = images.to(ScalarType.Float32);
         long n = x.shape[0];
         int stepsPerEpoch = (int)((n + options.BatchSize - 1) / options.BatchSize);
         int epochs = options.EpochsFor(n);
         int total = stepsPerEpoch * epochs;
         var trace = new List<LossPoint>();
-        using var lossSum = zeros(1, dtype: ScalarType.Float64);
-        int step = 0, windowStart = 0;
-        classifier.train();
-        for (int epoch = 0; epoch < epochs; epoch++)
+        using var loop = new TrainingLoop(classifier.parameters(), new LearningRateSchedule(options.LearningRate, total),
+            options.WeightDecay, gradientClip: null, options.LogEvery)
         {
-            using var order = randperm(n, generator: generator);
-            for (long start = 0; start < n; start += options.BatchSize)
+            Subject = "classifier's training",
+            DivergenceHint = $"lower ClassifierOptions.LearningRate ({options.LearningRate}).",
+        };
+        Tensor? order = null;
+        StepLoss Loss(int step)
+        {
+            long start = step % stepsPerEpoch * (long)options.BatchSize;
+            if (start == 0)
             {
-                using (var scope = NewDisposeScope())
-                {
-                    optimizer.ParamGroups.First().LearningRate = CosineDecay.At(step, total, options.LearningRate);
-                    var index = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
-                    var batch = x.index_select(0, index);
-                    if (options.Augment && options.ShiftPixels > 0)
-                        batch = RandomTranslation.Apply(batch, options.ShiftPixels, generator);
-                    var loss = nn.functional.cross_entropy(classifier.call(batch), labels.index_select(0, index),
-                        label_smoothing: options.LabelSmoothing);
-                    optimizer.zero_grad();
-                    loss.backward();
-                    optimizer.step();
-                    lossSum.add_(loss.detach().to(ScalarType.Float64));
-                }
-                step++;
-                if (step % NativeScalarCollectionInterval == 0)
-                    GC.Collect(0);
-                if (step % options.LogEvery == 0 || step == total)
-                {
-                    double mean = lossSum.item<double>() / (step - windowStart);
-                    using (NewDisposeScope())
-                        lossSum.zero_();
-                    windowStart = step;
-                    trace.Add(new LossPoint(step, mean));
-                    if (!double.IsFinite(mean))
-                        throw new InvalidOperationException(
-                            $"The classifier's training loss became {mean} at step {step}: lower ClassifierOptions.LearningRate ({options.LearningRate}).");
-                    progress?.Report((step, total, mean));
-                }
+                order?.Dispose();
+                order = randperm(n, generator: generator).DetachFromDisposeScope();
             }
+            var index = order!.narrow(0, start, Math.Min(options.BatchSize, n - start));
+            var batch = x.index_select(0, index);
+            if (options.Augment && options.ShiftPixels > 0)
+                batch = RandomTranslation.Apply(batch, options.ShiftPixels, generator);
+            return new StepLoss(nn.functional.cross_entropy(classifier.TrainingLogits(batch, networkGenerator),
+                labels.index_select(0, index), label_smoothing: options.LabelSmoothing));
+        }
+        classifier.train();
+        try
+        {
+            loop.Run(0, total, Loss, onWindow: window =>
+            {
+                trace.Add(new LossPoint(window.Step, window.Loss));
+                progress?.Report((window.Step, total, window.Loss));
+            });
+        }
+        finally
+        {
+            order?.Dispose();
         }
         classifier.eval();
         return new ClassifierTrainingResult(classifier, trace, clock.Elapsed.TotalSeconds);

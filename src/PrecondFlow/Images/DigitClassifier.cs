@@ -1,3 +1,4 @@
+using PrecondFlow.Fields;
 using PrecondFlow.Metrics;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -17,7 +18,6 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtract
     public const int ImageSize = 28;
 
     private readonly Sequential trunk;
-    private readonly Dropout dropout;
     private readonly Linear head;
 
     /// <param name="options">The shape (<see cref="ClassifierOptions.Channels"/>, <see cref="ClassifierOptions.Features"/>,
@@ -35,7 +35,6 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtract
             nn.MaxPool2d(2),
             nn.Flatten(),
             nn.Linear(2 * channels * 7 * 7, Options.Features), nn.ReLU());
-        dropout = nn.Dropout(Options.Dropout);
         head = nn.Linear(Options.Features, Options.Classes);
         RegisterComponents();
     }
@@ -45,14 +44,25 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtract
     public int Classes => Options.Classes;
     public int FeatureCount => Options.Features;
 
-    /// <summary>Class logits.</summary>
+    /// <summary>Class logits, without dropout (dropout acts only in <see cref="TrainingLogits"/>).</summary>
     /// <param name="images">(n, 1, 28, 28) images in [0, 1].</param>
     /// <returns>(n, classes) logits.</returns>
     public override Tensor forward(Tensor images)
     {
         ImageChecks.CheckImages(images, nameof(images));
         using var scope = NewDisposeScope();
-        return head.call(dropout.call(trunk.call(images))).MoveToOuterDisposeScope();
+        return head.call(trunk.call(images)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Class logits with dropout of the penultimate activations, its mask drawn from <paramref name="generator"/>.</summary>
+    /// <param name="images">(n, 1, 28, 28) images in [0, 1].</param>
+    /// <param name="generator">Source of the dropout mask.</param>
+    /// <returns>(n, classes) logits.</returns>
+    public Tensor TrainingLogits(Tensor images, Generator generator)
+    {
+        ImageChecks.CheckImages(images, nameof(images));
+        using var scope = NewDisposeScope();
+        return head.call(SeededDropout.Apply(trunk.call(images), Options.Dropout, generator)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PrecondFlow.Fields;
 using PrecondFlow.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,8 +9,6 @@ namespace PrecondFlow.Images;
 /// <summary>Trains a <see cref="ConvVae"/> and measures it: reconstruction error, posterior means.</summary>
 public static class VaeTraining
 {
-    private const int NativeScalarCollectionInterval = 10;
-
     /// <summary>
     /// Trains a fresh VAE on shuffled epochs. Per batch the loss is MSE(x̂, x) + PerceptualWeight · MSE(φ(x̂), φ(x))
     /// + KlWeight · KL, where x̂ decodes z = mean + σ ε and φ is the frozen <paramref name="perceptual"/> classifier's
@@ -27,18 +26,34 @@ public static class VaeTraining
         if (images.shape[0] == 0)
             throw new ArgumentException("The training images are empty.", nameof(images));
         var clock = Stopwatch.StartNew();
-        manual_seed(seed);   // weight initialisation
         var vae = new ConvVae(options);
-        using var generator = new Generator((ulong)seed);
-        var parameters = vae.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: options.WeightDecay);
+        using (var networkGenerator = new Generator(unchecked((ulong)seed)))
+            ParameterInitialization.Reset(vae, networkGenerator);
+        using var generator = new Generator(unchecked((ulong)seed));
         using var x = images.to(ScalarType.Float32);
         long n = x.shape[0];
         int stepsPerEpoch = (int)((n + options.BatchSize - 1) / options.BatchSize);
         int total = stepsPerEpoch * options.Epochs;
         var trace = new List<VaeLossPoint>();
-        using var sums = zeros(4, dtype: ScalarType.Float64);
-        int step = 0, windowStart = 0;
+        using var loop = new TrainingLoop(vae.parameters(), new LearningRateSchedule(options.LearningRate, total, options.WarmupSteps),
+            options.WeightDecay, options.GradientClip, options.LogEvery)
+        {
+            Subject = "VAE's training",
+            DivergenceHint = $"lower VaeOptions.LearningRate ({options.LearningRate}).",
+        };
+        Tensor? order = null;
+        StepLoss Step(int step)
+        {
+            long start = step % stepsPerEpoch * (long)options.BatchSize;
+            if (start == 0)
+            {
+                order?.Dispose();
+                order = randperm(n, generator: generator).DetachFromDisposeScope();
+            }
+            var batch = x.index_select(0, order!.narrow(0, start, Math.Min(options.BatchSize, n - start)));
+            var terms = Loss(vae, perceptual, batch, options, generator);
+            return new StepLoss(terms[0], stack(terms));
+        }
 
         var frozen = perceptual?.parameters().Select(p => (Parameter: p, RequiresGrad: p.requires_grad)).ToList();
         bool perceptualWasTraining = perceptual?.training ?? false;
@@ -51,42 +66,16 @@ public static class VaeTraining
                     p.requires_grad_(false);
             }
             vae.train();
-            for (int epoch = 0; epoch < options.Epochs; epoch++)
+            loop.Run(0, total, Step, onWindow: window =>
             {
-                using var order = randperm(n, generator: generator);
-                for (long start = 0; start < n; start += options.BatchSize)
-                {
-                    using (var scope = NewDisposeScope())
-                    {
-                        optimizer.ParamGroups.First().LearningRate = CosineDecay.At(step, total, options.LearningRate, options.WarmupSteps);
-                        var batch = x.index_select(0, order.narrow(0, start, Math.Min(options.BatchSize, n - start)));
-                        var terms = Loss(vae, perceptual, batch, options, generator);
-                        optimizer.zero_grad();
-                        terms[0].backward();
-                        GradientClipping.ClipByGlobalNorm(parameters, options.GradientClip);
-                        optimizer.step();
-                        sums.add_(stack(terms).detach().to(ScalarType.Float64));
-                    }
-                    step++;
-                    if (step % NativeScalarCollectionInterval == 0)
-                        GC.Collect(0);
-                    if (step % options.LogEvery == 0 || step == total)
-                    {
-                        var mean = (sums / (step - windowStart)).data<double>().ToArray();
-                        using (NewDisposeScope())
-                            sums.zero_();
-                        windowStart = step;
-                        trace.Add(new VaeLossPoint(step, mean[0], mean[1], mean[2], mean[3]));
-                        if (!double.IsFinite(mean[0]))
-                            throw new InvalidOperationException(
-                                $"The VAE's training loss became {mean[0]} at step {step}: lower VaeOptions.LearningRate ({options.LearningRate}).");
-                        progress?.Report((step, total, mean[0]));
-                    }
-                }
-            }
+                var mean = window.Means;
+                trace.Add(new VaeLossPoint(window.Step, mean[0], mean[1], mean[2], mean[3]));
+                progress?.Report((window.Step, total, mean[0]));
+            });
         }
         finally
         {
+            order?.Dispose();
             if (perceptual is not null)
             {
                 foreach (var (p, requiresGrad) in frozen!)

@@ -45,7 +45,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         Dim = dim;
         NumClasses = numClasses;
         Options = options;
-        network = NewField();
+        network = NewField(Options.Seed);
     }
 
     public string Name => Kind;
@@ -70,10 +70,11 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
 
     private ModelSpec Spec => new(Config, Options.Path, Objective.FlowMatching);
 
-    private MlpVectorField NewField()
+    /// <summary>A fresh network whose initial weights are drawn from <paramref name="seed"/> alone.</summary>
+    private MlpVectorField NewField(long seed)
     {
-        using var generator = manual_seed(Options.Seed);
-        return new MlpVectorField(Config);
+        using var generator = new Generator(unchecked((ulong)seed));
+        return (MlpVectorField)VectorFields.Create(Config, generator);
     }
 
     /// <summary>Trains the velocity field by flow matching for <see cref="FlowPreconditionerOptions.Steps"/> steps,
@@ -86,8 +87,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         if (IsConditional && data.Labels is null)
             throw new ArgumentException($"The flow preconditioner is conditioned on {NumClasses} classes: the data need labels.", nameof(data));
         network.Dispose();
-        manual_seed(seed);
-        network = new MlpVectorField(Config);
+        network = NewField(seed);
         failedCheck = null;
         var options = new TrainingOptions(Steps: Options.Steps, BatchSize: Options.BatchSize, LearningRate: Options.LearningRate,
             LogEvery: Math.Max(1, Options.Steps / 50), Seed: seed);

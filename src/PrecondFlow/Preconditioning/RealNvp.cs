@@ -135,55 +135,43 @@ public sealed class RealNvp : IFittablePreconditioner
         IsFitted = false;
 
         var batch = (int)Math.Min(options.BatchSize, n);
-        var steps = options.Epochs > 0 ? (long)options.Epochs * (n / batch) : options.Steps;
+        var steps = checked((int)(options.Epochs > 0 ? (long)options.Epochs * (n / batch) : options.Steps));
         var trace = new List<LossPoint>();
         using var generator = new Generator(unchecked((ulong)seed) ^ 0x9E3779B97F4A7C15UL);
-        using var optimizer = torch.optim.AdamW(network.parameters(), options.LearningRate,
-            weight_decay: options.WeightDecay);
+        using var loop = new TrainingLoop(network.parameters(),
+            new LearningRateSchedule(options.LearningRate, steps, Cosine: options.CosineDecay), options.WeightDecay,
+            options.MaxGradNorm > 0 ? options.MaxGradNorm : null, options.LogEvery)
+        {
+            Subject = "RealNVP training",
+            DivergenceHint = $"training diverged. Lower the learning rate (now {options.LearningRate}) or the scale bound " +
+                $"(now {options.ScaleBound}), or whiten the data first (chain 'whiten' before 'realnvp').",
+        };
         Tensor? order = null;
         long position = n;
+        StepLoss Loss(int step)
+        {
+            if (position + batch > n)
+            {
+                order?.Dispose();
+                order = torch.randperm(n, generator: generator).DetachFromDisposeScope();
+                position = 0;
+            }
+            var rows = order!.narrow(0, position, batch);
+            position += batch;
+            return new StepLoss(NegativeLogLikelihood(x.index_select(0, rows), labels?.index_select(0, rows)));
+        }
         try
         {
-            for (long step = 1; step <= steps; step++)
+            loop.Run(0, steps, Loss, onWindow: window =>
             {
-                using var scope = torch.NewDisposeScope();
-                if (position + batch > n)
-                {
-                    order?.Dispose();
-                    order = torch.randperm(n, generator: generator).DetachFromDisposeScope();
-                    position = 0;
-                }
-                var rows = order!.narrow(0, position, batch);
-                position += batch;
-                var xb = x.index_select(0, rows);
-                var lb = labels?.index_select(0, rows);
-
-                var lr = options.CosineDecay
-                    ? options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - 1) / steps))
-                    : options.LearningRate;
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = lr;
-                optimizer.zero_grad();
-                var loss = NegativeLogLikelihood(xb, lb);
-                loss.backward();
-                if (options.MaxGradNorm > 0)
-                    torch.nn.utils.clip_grad_norm_(network.parameters(), options.MaxGradNorm);
-                optimizer.step();
-
-                if (step % options.LogEvery == 0 || step == steps)
-                {
-                    var value = loss.item<float>();
-                    if (!float.IsFinite(value))
-                    {
-                        divergence = $"RealNVP training diverged: the loss is {value} at step {step} of {steps}. Lower the " +
-                            $"learning rate (now {options.LearningRate}) or the scale bound (now {options.ScaleBound}), or " +
-                            "whiten the data first (chain 'whiten' before 'realnvp').";
-                        throw new InvalidOperationException(divergence);
-                    }
-                    trace.Add(new LossPoint(checked((int)step), value));
-                    progress?.Report(new PreconditionerProgress(Kind, step, steps, value, clock.Elapsed.TotalSeconds));
-                }
-            }
+                trace.Add(new LossPoint(window.Step, window.Loss));
+                progress?.Report(new PreconditionerProgress(Kind, window.Step, steps, window.Loss, clock.Elapsed.TotalSeconds));
+            });
+        }
+        catch (InvalidOperationException e)
+        {
+            divergence = e.Message;
+            throw;
         }
         finally
         {

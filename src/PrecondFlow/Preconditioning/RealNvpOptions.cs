@@ -14,8 +14,8 @@ namespace PrecondFlow.Preconditioning;
 /// <param name="WeightDecay">AdamW's decoupled weight decay.</param>
 /// <param name="CosineDecay">Whether the learning rate follows ½(1 + cos(π·step/steps)) from the peak to 0.</param>
 /// <param name="MaxGradNorm">Gradient clipping: the global gradient norm is scaled down to at most this; 0 turns it off.</param>
-/// <param name="LogEvery">The loss is read back (into the trace and the progress callback) every this many steps and at
-/// the last step; reading it more often would synchronise every step.</param>
+/// <param name="LogEvery">The mean loss of each window of this many steps (and of the last, shorter one) is read back into
+/// the trace and the progress callback; reading it more often would synchronise every step.</param>
 /// <param name="Seed">Seed of the permutations, the initial weights and the batch order: same seed, same map.</param>
 /// <param name="InvertibilityThreshold">Largest round-trip error (see <see cref="InvertibilityCheck"/>, float32) that the
 /// check after training accepts.</param>

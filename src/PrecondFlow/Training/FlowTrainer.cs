@@ -8,42 +8,34 @@ using static TorchSharp.torch;
 namespace PrecondFlow.Training;
 
 /// <summary>
-/// Minibatch AdamW training of a vector field by flow matching or score matching, with warm-up and cosine decay,
-/// global-norm clipping, an optional EMA, label dropout for classifier-free guidance, a loss trace, and exact
+/// Minibatch AdamW training of a vector field by flow matching or score matching on the library's
+/// <see cref="TrainingLoop"/> (warm-up and cosine decay, global-norm clipping), with an optional EMA, label dropout for classifier-free guidance, a loss trace, and exact
 /// resumption from a checkpoint (weights, optimizer moments, random-number state and step are all restored, so a
 /// resumed run ends with the same weights as an uninterrupted one on the CPU).
 /// </summary>
 public sealed class FlowTrainer : IDisposable
 {
-    private readonly TorchSharp.Modules.AdamW optimizer;
+    private readonly TrainingLoop loop;
     private readonly Generator generator;
     private readonly List<LossPoint> lossTrace = new();
-    private readonly List<TorchSharp.Modules.Parameter> parameters;
-
-    /// <summary>
-    /// Steps between gen-0 garbage collections. TorchSharp turns every double operand (in our arithmetic and inside
-    /// its AdamW, about 80 a step for the Table-4 model) into a native at::Scalar that only a finalizer frees, and the
-    /// loop allocates so little managed memory that the GC may not run for thousands of steps. Meanwhile those small
-    /// native blocks land between the large freed activation blocks of the native heap and keep them from being
-    /// reused: resident memory grew from 0.3 GB to 1–9 GB within 1 500 Table-4 steps. A gen-0 collection (about
-    /// 0.7 ms) every 10 steps hands them to the finalizer and keeps memory flat, for well under 1% of the step time.
-    /// </summary>
-    private const int NativeScalarCollectionInterval = 10;
 
     /// <param name="field">The network; its weights are trained in place.</param>
     /// <param name="spec">Path and objective (its Field must describe <paramref name="field"/>).</param>
     /// <param name="options">Training settings.</param>
+    /// <exception cref="ArgumentException">The network does not match <paramref name="spec"/>'s Field (the message names
+    /// the difference): the saved model could not be rebuilt.</exception>
     public FlowTrainer(VectorField field, ModelSpec spec, TrainingOptions options)
     {
         spec.Validate();
         options.Validate();
+        CheckFieldMatchesSpec(field, spec);
         Field = field;
         Spec = spec;
         Options = options;
         Path = AffinePath.FromName(spec.Path);
         Device = field.parameters().First().device;
-        parameters = field.parameters().ToList();
-        optimizer = optim.AdamW(parameters, lr: options.LearningRate, weight_decay: options.WeightDecay);
+        loop = new TrainingLoop(field.parameters(), LearningRateSchedule.For(options), options.WeightDecay, options.GradientClip,
+            options.LogEvery);
         generator = new Generator((ulong)options.Seed, Device);
         if (options.EmaDecay is { } decay)
             Ema = new ExponentialMovingAverage(field, decay);
@@ -91,42 +83,19 @@ public sealed class FlowTrainer : IDisposable
         using var sourcePoints = source is null ? null : CheckSource(source).Points.to(points.dtype, Device);
         var clock = Stopwatch.StartNew();
         Field.train();
-        using var lossSum = zeros(1, device: Device, dtype: ScalarType.Float64);
-        int windowStart = Step;
-        while (Step < end)
-        {
-            cancellation.ThrowIfCancellationRequested();
-            using (var scope = NewDisposeScope())
+        loop.Run(Step, end, _ => new StepLoss(LossOnMinibatch(points, labels, sourcePoints)),
+            afterStep: done =>
             {
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = LearningRateSchedule.At(Step, Options);
-                var loss = LossOnMinibatch(points, labels, sourcePoints);
-                optimizer.zero_grad();
-                loss.backward();
-                if (Options.GradientClip is { } clip)
-                    GradientClipping.ClipByGlobalNorm(parameters, clip);
-                optimizer.step();
                 Ema?.Update();
-                lossSum.add_(loss.detach().to(ScalarType.Float64));
-            }
-            Step++;
-            if (Step % NativeScalarCollectionInterval == 0)
-                GC.Collect(0);
-            if (Step % Options.LogEvery == 0 || Step == end)
+                Step = done;
+            },
+            onWindow: window =>
             {
-                // The only host read of the loop: once per logging window.
-                double mean = lossSum.item<double>() / (Step - windowStart);
-                using (NewDisposeScope())
-                    lossSum.zero_();   // TorchSharp hands back a second handle to lossSum; release it now
-                windowStart = Step;
-                lossTrace.Add(new LossPoint(Step, mean));
-                if (!double.IsFinite(mean))
-                    throw new InvalidOperationException(
-                        $"The training loss became {mean} at step {Step}: lower the learning rate or check the data for extreme values.");
-                progress?.Report(new TrainingProgress(Step, Options.Steps, mean));
-                callback?.Invoke(Step);
-            }
-        }
+                lossTrace.Add(new LossPoint(window.Step, window.Loss));
+                progress?.Report(new TrainingProgress(window.Step, Options.Steps, window.Loss));
+                callback?.Invoke(window.Step);
+            },
+            cancellation);
         Field.eval();
         Seconds += clock.Elapsed.TotalSeconds;
         return new TrainingResult(lossTrace.ToArray(), Step, Seconds);
@@ -149,6 +118,21 @@ public sealed class FlowTrainer : IDisposable
         var (t, weight) = Options.TimeSampling.Draw(Options.BatchSize, generator, x1.dtype, Device);
         var sample = Path.Sample(x0, x1, t);
         return RegressionLoss.Compute(Field, Spec.Objective, sample, y, weight);
+    }
+
+    private static void CheckFieldMatchesSpec(VectorField field, ModelSpec spec)
+    {
+        var differences = new List<string>();
+        if (field.Dim != spec.Field.Dim)
+            differences.Add($"Dim: network {field.Dim}, spec {spec.Field.Dim}");
+        if (field.NumClasses != spec.Field.NumClasses)
+            differences.Add($"NumClasses: network {field.NumClasses}, spec {spec.Field.NumClasses}");
+        if (differences.Count == 0 && VectorFields.TryConfigOf(field) is { } config)
+            differences.AddRange(config.DifferencesFrom(spec.Field));
+        if (differences.Count > 0)
+            throw new ArgumentException(
+                $"The network does not match the model spec ({string.Join("; ", differences)}); the saved model could not be rebuilt. " +
+                "Build the network from spec.Field (VectorFields.Create).", nameof(spec));
     }
 
     private void CheckData(PointCloud data)
@@ -182,20 +166,22 @@ public sealed class FlowTrainer : IDisposable
     /// <summary>Rebuilds a trainer from a checkpoint folder, ready to continue.</summary>
     public static FlowTrainer LoadCheckpoint(string folder, Device device) => Checkpoint.Load(folder, device);
 
-    internal TorchSharp.Modules.AdamW Optimizer => optimizer;
+    internal TorchSharp.Modules.AdamW Optimizer => loop.Optimizer;
     internal Generator Generator => generator;
 
     internal void Restore(int step, double seconds, IEnumerable<LossPoint> trace)
     {
         Step = step;
         Seconds = seconds;
+        if (Ema is not null)
+            Ema.Updates = step;   // one EMA update per step: its warm-up continues where it stopped
         lossTrace.Clear();
         lossTrace.AddRange(trace);
     }
 
     public void Dispose()
     {
-        optimizer.Dispose();
+        loop.Dispose();
         generator.Dispose();
         Ema?.Dispose();
     }

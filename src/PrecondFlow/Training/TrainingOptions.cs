@@ -9,7 +9,8 @@ namespace PrecondFlow.Training;
 /// <param name="CosineDecay">Cosine decay from the peak to <paramref name="MinLearningRateFraction"/>·peak after warm-up.</param>
 /// <param name="MinLearningRateFraction">Floor of the cosine decay, as a fraction of the peak.</param>
 /// <param name="GradientClip">Maximum global gradient norm, or null for none.</param>
-/// <param name="EmaDecay">Decay of an exponential moving average of the weights, or null for none.</param>
+/// <param name="EmaDecay">Decay of an exponential moving average of the weights (after its warm-up, see
+/// <see cref="ExponentialMovingAverage"/>), or null for none.</param>
 /// <param name="LabelDropout">Probability of replacing a label by "no label" (classifier-free guidance).</param>
 /// <param name="Time">How training times are drawn.</param>
 /// <param name="LogEvery">Loss is read back from the device (and recorded) every this many steps.</param>

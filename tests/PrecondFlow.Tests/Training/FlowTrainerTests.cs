@@ -7,6 +7,8 @@ namespace PrecondFlow.Tests.Training;
 
 public class FlowTrainerTests : IDisposable
 {
+    private static bool Identical(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.equal(b).all().item<bool>();
+
     private readonly string folder = Path.Combine(Path.GetTempPath(), "precondflow-tests-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()
@@ -70,7 +72,8 @@ public class FlowTrainerTests : IDisposable
         Assert.Equal(120, resumed.Step);
         Assert.True(Flatten(uninterrupted).equal(Flatten(resumed)).all().item<bool>(), "weights differ after resuming");
         Assert.Equal(uninterrupted.LossTrace, resumed.LossTrace);
-        Assert.True(uninterrupted.Ema!.Average.parameters().First().equal(resumed.Ema!.Average.parameters().First()).all().item<bool>());
+        // The EMA's warm-up continues where it stopped: every averaged weight is the same.
+        Assert.All(uninterrupted.Ema!.Average.parameters().Zip(resumed.Ema!.Average.parameters()), p => Assert.True(Identical(p.First, p.Second)));
     }
 
     [Fact]
@@ -114,10 +117,23 @@ public class FlowTrainerTests : IDisposable
     public void WarmUpRisesLinearlyAndCosineDecayEndsAtTheFloor()
     {
         var o = new TrainingOptions(Steps: 100, LearningRate: 1.0, WarmupSteps: 10, MinLearningRateFraction: 0.1);
-        Assert.Equal(0.1, LearningRateSchedule.At(0, o), 12);
-        Assert.Equal(1.0, LearningRateSchedule.At(9, o), 12);
-        Assert.Equal(1.0, LearningRateSchedule.At(10, o), 12);
-        Assert.Equal(0.55, LearningRateSchedule.At(55, o), 12); // halfway through the decay: midpoint of [0.1, 1]
-        Assert.Equal(0.1, LearningRateSchedule.At(100, o), 12);
+        Assert.Equal(0.1, LearningRateSchedule.For(o).At(0), 12);
+        Assert.Equal(1.0, LearningRateSchedule.For(o).At(9), 12);
+        Assert.Equal(1.0, LearningRateSchedule.For(o).At(10), 12);
+        Assert.Equal(0.55, LearningRateSchedule.For(o).At(55), 12); // halfway through the decay: midpoint of [0.1, 1]
+        Assert.Equal(0.1, LearningRateSchedule.For(o).At(100), 12);
+    }
+
+    [Fact]
+    public void ANetworkThatDoesNotMatchTheSpecIsRefusedWithTheDifferenceNamed()
+    {
+        // The spec is what the saved model is rebuilt from: a mismatch would surface only when loading.
+        using var narrower = new MlpVectorField(SmallMlp with { Hidden = new[] { 16 } });
+        var error = Assert.Throws<ArgumentException>(() => new FlowTrainer(narrower, new ModelSpec(SmallMlp), Options));
+        Assert.Contains("Hidden: network 16, spec 32,32", error.Message);
+
+        using var unconditional = new MlpVectorField(SmallMlp with { NumClasses = 0 });
+        error = Assert.Throws<ArgumentException>(() => new FlowTrainer(unconditional, new ModelSpec(SmallMlp), Options));
+        Assert.Contains("NumClasses: network 0, spec 3", error.Message);
     }
 }

@@ -13,8 +13,8 @@ internal static class MainFlow
     /// <summary>A fresh network whose initial weights depend on <paramref name="seed"/> only: the same for every arm.</summary>
     public static VectorField Create(ModelSpec spec, long seed, Device device)
     {
-        manual_seed(seed);
-        var field = VectorFields.Create(spec.Field);
+        using var generator = new Generator(unchecked((ulong)seed));
+        var field = VectorFields.Create(spec.Field, generator);
         field.to(device);
         return field;
     }

@@ -1,0 +1,130 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Training;
+
+/// <summary>
+/// The one minibatch AdamW loop of the library (flow matching, RealNVP, the image classifier and VAE all run on it).
+/// Each step, in its own dispose scope: set the rate of <see cref="Schedule"/>, zero the gradients, compute the
+/// caller's loss, back-propagate, clip the global gradient norm on the device, step AdamW, run the caller's after-step
+/// hook, and add the logged terms to a float64 sum on the device. Every <see cref="LogEvery"/> steps (and at the last)
+/// the window's means are read back — the loop's only host synchronisation — checked for NaN/∞ and handed to the caller.
+/// </summary>
+public sealed class TrainingLoop : IDisposable
+{
+    /// <summary>
+    /// Steps between gen-0 garbage collections. TorchSharp turns every double operand (in our arithmetic and inside
+    /// its AdamW, about 80 a step for the Table-4 model) into a native at::Scalar that only a finalizer frees, and the
+    /// loop allocates so little managed memory that the GC may not run for thousands of steps. Meanwhile those small
+    /// native blocks land between the large freed activation blocks of the native heap and keep them from being
+    /// reused: resident memory grew from 0.3 GB to 1–9 GB within 1 500 Table-4 steps. A gen-0 collection (about
+    /// 0.7 ms) every 10 steps hands them to the finalizer and keeps memory flat, for well under 1% of the step time.
+    /// </summary>
+    private const int NativeScalarCollectionInterval = 10;
+
+    private readonly List<Parameter> parameters;
+    private readonly AdamW optimizer;
+
+    /// <param name="parameters">The trained parameters.</param>
+    /// <param name="schedule">The learning rate of every step.</param>
+    /// <param name="weightDecay">AdamW's decoupled weight decay.</param>
+    /// <param name="gradientClip">Maximum global gradient norm, or null for none.</param>
+    /// <param name="logEvery">Steps per logging window (losses are read back once per window).</param>
+    public TrainingLoop(IEnumerable<Parameter> parameters, LearningRateSchedule schedule, double weightDecay = 0.0,
+        double? gradientClip = null, int logEvery = 50)
+    {
+        schedule.Validate();
+        if (!(weightDecay >= 0))
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay cannot be negative.");
+        if (gradientClip is { } clip && !(clip > 0))
+            throw new ArgumentOutOfRangeException(nameof(gradientClip), clip, "The gradient clip must be positive (or null for none).");
+        if (logEvery < 1)
+            throw new ArgumentOutOfRangeException(nameof(logEvery), logEvery, "Log at least every step (logEvery >= 1).");
+        this.parameters = parameters.ToList();
+        Schedule = schedule;
+        GradientClip = gradientClip;
+        LogEvery = logEvery;
+        optimizer = optim.AdamW(this.parameters, lr: schedule.PeakRate, weight_decay: weightDecay);
+    }
+
+    public LearningRateSchedule Schedule { get; }
+    public double? GradientClip { get; }
+    public int LogEvery { get; }
+
+    /// <summary>What is trained, for the divergence message: "The {Subject} loss became NaN at step 120: {hint}".</summary>
+    public string Subject { get; init; } = "training";
+
+    /// <summary>What the user can do when the loss diverges; ends the divergence message.</summary>
+    public string DivergenceHint { get; init; } = "lower the learning rate or check the data for extreme values.";
+
+    /// <summary>The optimizer (its state is saved with checkpoints).</summary>
+    internal AdamW Optimizer => optimizer;
+
+    /// <summary>Runs the 0-based steps <paramref name="fromStep"/> … <paramref name="toStep"/> − 1.</summary>
+    /// <param name="fromStep">First step (the steps already done, when resuming: the schedule and logging windows
+    /// continue from there).</param>
+    /// <param name="toStep">Stop when this many steps are done.</param>
+    /// <param name="loss">The loss of a step, given its 0-based index; runs inside the step's dispose scope.</param>
+    /// <param name="afterStep">Called after each optimizer step with the number of steps done (e.g. an EMA update);
+    /// inside the step's dispose scope.</param>
+    /// <param name="onWindow">Receives each logging window's means, after the NaN/∞ check.</param>
+    /// <param name="cancellation">Checked before every step.</param>
+    /// <exception cref="InvalidOperationException">A window's mean loss is NaN or infinite; the message names the step.</exception>
+    public void Run(int fromStep, int toStep, Func<int, StepLoss> loss, Action<int>? afterStep = null,
+        Action<LossWindow>? onWindow = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        if (fromStep < 0 || toStep < fromStep)
+            throw new ArgumentOutOfRangeException(nameof(toStep), toStep, $"Cannot run from step {fromStep} to step {toStep}.");
+        Tensor? sums = null;
+        try
+        {
+            int windowStart = fromStep;
+            for (int step = fromStep; step < toStep; step++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                using (var scope = NewDisposeScope())
+                {
+                    double rate = Schedule.At(step);
+                    foreach (var group in optimizer.ParamGroups)
+                        group.LearningRate = rate;
+                    optimizer.zero_grad();
+                    var result = loss(step);
+                    result.Objective.backward();
+                    if (GradientClip is { } clip)
+                        GradientClipping.ClipByGlobalNorm(parameters, clip);
+                    optimizer.step();
+                    afterStep?.Invoke(step + 1);
+                    var logged = (result.Terms ?? result.Objective).detach().reshape(-1).to(ScalarType.Float64);
+                    sums ??= zeros_like(logged).DetachFromDisposeScope();
+                    sums.add_(logged);
+                }
+                int done = step + 1;
+                if (done % NativeScalarCollectionInterval == 0)
+                    GC.Collect(0);
+                if (done % LogEvery == 0 || done == toStep)
+                {
+                    // The only host read of the loop: once per logging window.
+                    double[] means;
+                    using (NewDisposeScope())   // releases the host copy and the second handle zero_ hands back
+                    {
+                        means = sums!.cpu().data<double>().ToArray();
+                        sums.zero_();
+                    }
+                    for (int i = 0; i < means.Length; i++)
+                        means[i] /= done - windowStart;
+                    windowStart = done;
+                    if (!means.All(double.IsFinite))
+                        throw new InvalidOperationException($"The {Subject} loss became {means[0]} at step {done}: {DivergenceHint}");
+                    onWindow?.Invoke(new LossWindow(done, means));
+                }
+            }
+        }
+        finally
+        {
+            sums?.Dispose();
+        }
+    }
+
+    public void Dispose() => optimizer.Dispose();
+}
