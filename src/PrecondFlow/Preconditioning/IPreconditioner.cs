@@ -29,6 +29,17 @@ public interface IPreconditioner : IDisposable
     /// <summary>Dimension of x and z.</summary>
     int Dim { get; }
 
+    /// <summary>Number of classes K of a label-conditional map (labels lie in [0, K)); 0 when unconditional.</summary>
+    int NumClasses { get; }
+
+    /// <summary>
+    /// Numbers that define the fitted map: the trainable weights of a learned map (RealNVP, the flow preconditioner),
+    /// the fitted statistics of a closed-form one (whitening: the mean's d entries and the d² entries of Σ^(−1/2), per
+    /// class for the class-conditional kind; Σ^(1/2) is derived from them and not counted), 0 for the identity, and the
+    /// members' sum for a chain. Lets comparisons state what each preconditioner costs in parameters.
+    /// </summary>
+    long ParameterCount { get; }
+
     /// <summary>Whether <see cref="Forward"/>'s log-det is exact; when false it is an estimate.</summary>
     bool HasExactLogDet { get; }
 
