@@ -77,17 +77,7 @@ public sealed class PreconditionedModel : IDisposable
             throw new InvalidOperationException(
                 $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
                 $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
-        double fitSeconds = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
-        var transformed = Transform(preconditioner, data);
-        double transformSeconds = clock.Elapsed.TotalSeconds;
-
-        var trainer = new FlowTrainer(field, spec, options);
-        var model = new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, spec,
-            new PipelineTimes(fitSeconds, transformSeconds, 0), fit);
-        model.Continue(transformed, progress, onLog);
-        return model;
+        return TrainMainFlow(data, preconditioner, field, spec, options, clock.Elapsed.TotalSeconds, fit, progress, onLog);
     }
 
     /// <summary>
@@ -114,12 +104,20 @@ public sealed class PreconditionedModel : IDisposable
             throw new InvalidOperationException(
                 $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
                 $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
+        return TrainMainFlow(data, preconditioner, field, spec, options, fit?.Seconds ?? 0, fit, progress, onLog);
+    }
+
+    private static PreconditionedModel TrainMainFlow(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,
+        TrainingOptions options, double fitSeconds, PreconditionerFitReport? fit, IProgress<TrainingProgress>? progress,
+        Action<PreconditionedModel, int>? onLog)
+    {
         var clock = Stopwatch.StartNew();
         var transformed = Transform(preconditioner, data);
         double transformSeconds = clock.Elapsed.TotalSeconds;
+
         var trainer = new FlowTrainer(field, spec, options);
         var model = new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, spec,
-            new PipelineTimes(fit?.Seconds ?? 0, transformSeconds, 0), fit);
+            new PipelineTimes(fitSeconds, transformSeconds, 0), fit);
         model.Continue(transformed, progress, onLog);
         return model;
     }

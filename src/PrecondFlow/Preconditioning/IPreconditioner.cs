@@ -15,7 +15,8 @@ namespace PrecondFlow.Preconditioning;
 /// <see cref="Forward"/> returning the log-det, an <see cref="Inverse"/>, and a composition
 /// (<see cref="PreconditionerChain"/>) that sums log-dets.</para>
 /// <para>Maps compute in the dtype of their input (float32 or float64) and return that dtype. They are differentiable
-/// in x: when x requires a gradient the graph is recorded, otherwise they run without one. Unconditional maps ignore
+/// in x: when x requires a gradient the graph is recorded, otherwise they run without one (the flow preconditioner's
+/// log-det, a divergence integral, is the one output that carries no graph). Unconditional maps ignore
 /// labels; conditional maps require them. A preconditioner owns its tensors: dispose it when done.</para>
 /// </remarks>
 public interface IPreconditioner : IDisposable
