@@ -167,7 +167,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
     private VectorField FieldFor(Tensor x)
     {
         var first = network.parameters().First();
-        if (first.dtype != x.dtype || first.device != x.device)
+        if (first.dtype != x.dtype || first.device.type != x.device.type || first.device.index != x.device.index)
             network.to(x.dtype).to(x.device);
         return network;
     }

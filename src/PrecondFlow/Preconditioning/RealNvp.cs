@@ -296,7 +296,8 @@ public sealed class RealNvp : IFittablePreconditioner
     /// when it is elsewhere (maps run where their data are).</summary>
     private RealNvpNetwork NetworkFor(Tensor x)
     {
-        if (network.parameters().First().device != x.device)
+        var at = network.parameters().First().device;
+        if (at.type != x.device.type || at.index != x.device.index)
         {
             network.to(x.device);
             network64?.to(x.device);
