@@ -51,12 +51,22 @@ public class PreconditionerDeviceTests
         var device = torch.device(name);
         var data = DataOn(device) with { Labels = null, NumClasses = 0 };
         using var p = new FlowPreconditioner(2, new FlowPreconditionerOptions(Steps: 10, Solver: "rk4", SolverSteps: 4));
-        Assert.True(p.Fit(data, seed: 1).Passed);
+        // Where the weights are while training (the check after training moves them to the data's device anyway).
+        var duringTraining = new List<DeviceType>();
+        Assert.True(p.Fit(data, seed: 1, new Recorder(_ => duringTraining.Add(p.ParameterDevice.type))).Passed);
+        Assert.NotEmpty(duringTraining);
+        Assert.All(duringTraining, d => Assert.Equal(device.type, d));
         Assert.Equal(device.type, p.ParameterDevice.type);
         using var scope = NewDisposeScope();
         var (z, logDet) = p.Forward(data.Points);
         Assert.Equal(device.type, z.device.type);
         Assert.Equal(device.type, logDet.device.type);
         Assert.Equal(device.type, p.Inverse(z).device.type);
+    }
+
+    /// <summary>Calls back synchronously, on the training thread (Progress&lt;T&gt; would post to a context).</summary>
+    private sealed class Recorder(Action<PreconditionerProgress> report) : IProgress<PreconditionerProgress>
+    {
+        public void Report(PreconditionerProgress value) => report(value);
     }
 }
