@@ -50,8 +50,7 @@ public sealed class PreconditionedModel : IDisposable
     public IPreconditioner Preconditioner { get; }
 
     /// <summary>Classes of a label-conditional model (of its main flow or, failing that, its preconditioner); 0 if unconditional.</summary>
-    public int NumClasses => Field.NumClasses > 0 ? Field.NumClasses
-        : Preconditioner.IsConditional ? (int?)Preconditioner.Describe()["num_classes"] ?? 0 : 0;
+    public int NumClasses => Field.NumClasses > 0 ? Field.NumClasses : Preconditioner.NumClasses;
 
     /// <summary>The main flow's trainer when this model was trained in this process (null after loading).</summary>
     public FlowTrainer? Trainer { get; }
@@ -86,9 +85,41 @@ public sealed class PreconditionedModel : IDisposable
             throw new InvalidOperationException(
                 $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
                 $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
-        double fitSeconds = clock.Elapsed.TotalSeconds;
+        return TrainMainFlow(data, preconditioner, field, spec, options, clock.Elapsed.TotalSeconds, fit, progress, onLog);
+    }
 
-        clock.Restart();
+    /// <summary>
+    /// Trains the main flow on P(x) with a preconditioner that is already fitted: P is used as it is, not refitted (e.g.
+    /// one fitted once and shared by several main flows, or loaded from a folder). Its fit is charged as given:
+    /// <paramref name="fit"/>'s seconds when a report is passed, else nothing.
+    /// </summary>
+    /// <param name="data">(n, Dim) training points, with labels for a conditional P or main flow.</param>
+    /// <param name="preconditioner">A fitted preconditioner; the model owns it afterwards.</param>
+    /// <param name="field">The main flow's network, on the training device.</param>
+    /// <param name="fit">P's fit report, when known: kept in <see cref="PreconditionerFit"/> and charged to
+    /// <see cref="PipelineTimes.PreconditionerSeconds"/>.</param>
+    /// <param name="progress">Receives the main flow's training progress.</param>
+    /// <param name="onLog">Called with the model and the step every LogEvery steps of the main flow.</param>
+    /// <exception cref="InvalidOperationException">P is not fitted, or its report says it failed its invertibility check.</exception>
+    public static PreconditionedModel TrainOnFitted(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,
+        TrainingOptions options, PreconditionerFitReport? fit = null, IProgress<TrainingProgress>? progress = null,
+        Action<PreconditionedModel, int>? onLog = null)
+    {
+        if (preconditioner is IFittablePreconditioner { IsFitted: false })
+            throw new InvalidOperationException(
+                $"The {preconditioner.Name} preconditioner is not fitted: fit it first, or call Train, which fits it.");
+        if (fit is { Passed: false })
+            throw new InvalidOperationException(
+                $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
+                $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
+        return TrainMainFlow(data, preconditioner, field, spec, options, fit?.Seconds ?? 0, fit, progress, onLog);
+    }
+
+    private static PreconditionedModel TrainMainFlow(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,
+        TrainingOptions options, double fitSeconds, PreconditionerFitReport? fit, IProgress<TrainingProgress>? progress,
+        Action<PreconditionedModel, int>? onLog)
+    {
+        var clock = Stopwatch.StartNew();
         var transformed = Transform(preconditioner, data);
         double transformSeconds = clock.Elapsed.TotalSeconds;
 
@@ -167,6 +198,59 @@ public sealed class PreconditionedModel : IDisposable
     }
 
     /// <summary>
+    /// Runs the model backwards, data → base: z = F⁻¹(P(x)), with F⁻¹ the main flow integrated from t = 1 to its start
+    /// time. <see cref="Sample"/> of z gives back x up to the solver's accuracy (and P's round-trip error). A perfect
+    /// model turns data into N(0, I) samples.
+    /// </summary>
+    /// <param name="x">(count, Dim) data points.</param>
+    /// <param name="options">ODE settings of the main flow (solver, steps, tolerances, guidance, trajectory).</param>
+    /// <param name="labels">(count) labels of a conditional model (its P, its main flow or both), or null.</param>
+    /// <returns>Points: (count, Dim) latent codes in the main flow's dtype, on its device; Trajectory (when kept): the
+    /// main flow's states mapped back to data space by P⁻¹, starting at x.</returns>
+    public SampleResult Encode(Tensor x, SamplingOptions options, Tensor? labels = null)
+    {
+        if (Preconditioner.IsConditional && labels is null)
+            throw new ArgumentException("This model's preconditioner is label-conditional: running it backwards needs labels.");
+        var parameter = Field.parameters().First();
+        using var scope = NewDisposeScope();
+        var y = labels?.to(parameter.device);
+        Tensor u;
+        using (no_grad())
+            u = Preconditioner.Transform(x.to(parameter.dtype, parameter.device), Preconditioner.IsConditional ? y : null);
+        var inner = Sampler.Encode(Model, u, options, Field.IsConditional ? y : null);
+        var trajectory = inner.Trajectory?.Select(t =>
+        {
+            using var _ = no_grad();
+            return Preconditioner.Inverse(t, Preconditioner.IsConditional ? y : null).MoveToOuterDisposeScope();
+        }).ToArray();
+        inner.Points.MoveToOuterDisposeScope();
+        return inner with { Labels = labels, Trajectory = trajectory };
+    }
+
+    /// <summary>
+    /// Runs the model forwards from given base points, x = P⁻¹(F(z)): <see cref="Sample"/> without drawing z, and the
+    /// inverse of <see cref="Encode"/> up to the solver's accuracy.
+    /// </summary>
+    /// <param name="z">(count, Dim) base points (latent codes).</param>
+    /// <param name="options">ODE settings of the main flow.</param>
+    /// <param name="labels">(count) labels of a conditional model, or null.</param>
+    /// <returns>Points: (count, Dim) data points; Trajectory (when kept): the main flow's states mapped by P⁻¹.</returns>
+    public SampleResult Decode(Tensor z, SamplingOptions options, Tensor? labels = null)
+    {
+        if (Preconditioner.IsConditional && labels is null)
+            throw new ArgumentException("This model's preconditioner is label-conditional: decoding needs labels.");
+        var parameter = Field.parameters().First();
+        using var scope = NewDisposeScope();
+        var y = labels?.to(parameter.device);
+        var inner = Sampler.SampleFrom(Model, z, options, Field.IsConditional ? y : null);
+        using var _ = no_grad();
+        var py = Preconditioner.IsConditional ? y : null;
+        var x = Preconditioner.Inverse(inner.Points, py).MoveToOuterDisposeScope();
+        var trajectory = inner.Trajectory?.Select(t => Preconditioner.Inverse(t, py).MoveToOuterDisposeScope()).ToArray();
+        return inner with { Points = x, Labels = labels, Trajectory = trajectory };
+    }
+
+    /// <summary>
     /// log p(x) of the composed model. The main flow's divergence integral is exact up to
     /// <paramref name="options"/>' exact dimension and a Hutchinson estimate (with standard error) above.
     /// Score models integrate down to their start time 1e-3, where the marginal is taken as N(0, I).
@@ -174,8 +258,13 @@ public sealed class PreconditionedModel : IDisposable
     public LikelihoodResult LogLikelihood(Tensor x, Tensor? labels = null, IOdeSolver? solver = null, LogDensityOptions? options = null)
     {
         using var scope = NewDisposeScope();
+        // Everything runs in the main flow's dtype and on its device: a float32 network cannot use float64 points, and
+        // casting once here keeps P, F and both log-dets in one precision.
+        var parameter = Field.parameters().First();
+        x = x.to(parameter.dtype, parameter.device);
+        labels = labels?.to(parameter.device);
         var (u, logDetP) = Preconditioner.Forward(x, labels);
-        Tensor? errorP = Preconditioner is FlowPreconditioner { HasExactLogDet: false } flow ? flow.LastLogDetStandardError : null;
+        var errorP = LogDetStandardError(Preconditioner);
         var integrator = new LogDensityIntegrator(solver ?? new DormandPrinceSolver(new AdaptiveOptions(1e-6, 1e-6)), options);
         var y = Field.IsConditional ? labels : null;
         var main = integrator.Integrate(Model.VelocityDynamics(y), u.detach(), 1.0, Model.StartTime);
@@ -187,9 +276,21 @@ public sealed class PreconditionedModel : IDisposable
             (null, { } b) => b,
             ({ } a, { } b) => (a.square() + b.square()).sqrt(),
         };
+        // Exact only when no term was estimated: a one-probe Hutchinson estimate has no standard error but is still an estimate.
+        bool exact = main.Method == DivergenceMethod.Exact && Preconditioner.HasExactLogDet;
         return new LikelihoodResult(logDensity.detach().MoveToOuterDisposeScope(), error?.detach().MoveToOuterDisposeScope(),
-            (int)x.shape[1], error is null);
+            (int)x.shape[1], exact);
     }
+
+    /// <summary>Standard error of P's last log-det estimate: that of each flow preconditioner with a Hutchinson log-det,
+    /// combined in quadrature through chains; null when no member reports one.</summary>
+    private static Tensor? LogDetStandardError(IPreconditioner preconditioner) => preconditioner switch
+    {
+        FlowPreconditioner { HasExactLogDet: false } flow => flow.LastLogDetStandardError,
+        PreconditionerChain chain => chain.Members.Select(LogDetStandardError).OfType<Tensor>()
+            .Aggregate((Tensor?)null, (sum, e) => sum is null ? e.square() : sum + e.square())?.sqrt(),
+        _ => null,
+    };
 
     /// <summary>Writes both stages into a folder atomically: the main flow's checkpoint at the top,
     /// P in <c>preconditioner/</c>, stage times in <c>pipeline.json</c>, plus whatever <paramref name="extra"/> adds.</summary>

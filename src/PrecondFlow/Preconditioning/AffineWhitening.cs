@@ -48,6 +48,12 @@ public sealed class AffineWhitening : IFittablePreconditioner
 
     public int Dim { get; }
 
+    /// <summary>0: whitening is unconditional.</summary>
+    public int NumClasses => 0;
+
+    /// <summary>d + d²: the mean μ and the whitening matrix Σ^(−1/2) (Σ^(1/2) is derived from it).</summary>
+    public long ParameterCount => Dim + (long)Dim * Dim;
+
     public bool HasExactLogDet => true;
 
     public bool IsFitted => mean is not null;

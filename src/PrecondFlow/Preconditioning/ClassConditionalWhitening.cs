@@ -71,6 +71,9 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
     /// <summary>Number of classes K.</summary>
     public int NumClasses { get; }
 
+    /// <summary>K·(d + d²): a mean μₖ and a whitening matrix Σₖ^(−1/2) per class (Σₖ^(1/2) is derived from it).</summary>
+    public long ParameterCount => NumClasses * (Dim + (long)Dim * Dim);
+
     /// <summary>γ, the weight of the identity target in each shrunk covariance.</summary>
     public double Shrinkage { get; }
 

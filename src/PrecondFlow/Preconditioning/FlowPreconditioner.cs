@@ -62,6 +62,9 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
     /// <summary>Trainable parameters of the velocity field.</summary>
     public long ParameterCount => VectorFields.ParameterCount(network);
 
+    /// <summary>Where the velocity field's weights are: the device of the data it was fitted on or last applied to.</summary>
+    internal Device ParameterDevice => network.parameters().First().device;
+
     /// <summary>The map's invertibility report when it failed the check after training (the map then refuses use).</summary>
     public InvertibilityReport? FailedInvertibilityCheck => failedCheck;
 
@@ -88,6 +91,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
             throw new ArgumentException($"The flow preconditioner is conditioned on {NumClasses} classes: the data need labels.", nameof(data));
         network.Dispose();
         network = NewField(seed);
+        network.to(data.Points.device);   // train where the data are (FlowTrainer trains on its field's device)
         failedCheck = null;
         var options = new TrainingOptions(Steps: Options.Steps, BatchSize: Options.BatchSize, LearningRate: Options.LearningRate,
             LogEvery: Math.Max(1, Options.Steps / 50), Seed: seed);
@@ -104,6 +108,8 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
             new[] { $"{ParameterCount} parameters, {Options.Steps} flow-matching steps" }, Array.Empty<PreconditionerFitReport>());
     }
 
+    /// <remarks>When x requires a gradient, Z is computed by a second, plain solve that records the graph (the divergence
+    /// integral runs on detached copies), so Z is differentiable in x; LogAbsDet then carries no graph.</remarks>
     public (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null)
     {
         Usable();
@@ -115,26 +121,35 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         var result = integrator.Integrate(Dynamics(x, labels), x.detach(), 1.0, 0.0);
         LastLogDetStandardError?.Dispose();
         LastLogDetStandardError = result.StandardError?.detach().DetachFromDisposeScope();
-        return (result.Final.MoveToOuterDisposeScope(), result.IntegratedDivergence.MoveToOuterDisposeScope());
+        var z = x.requires_grad ? Solve(x, labels, 1.0, 0.0) : result.Final;
+        return (z.MoveToOuterDisposeScope(), result.IntegratedDivergence.MoveToOuterDisposeScope());
     }
 
-    /// <summary>P(x) without the divergence integral: one plain ODE solve from t = 1 to 0.</summary>
+    /// <summary>P(x) without the divergence integral: one plain ODE solve from t = 1 to 0, differentiable in x when x
+    /// requires a gradient.</summary>
     public Tensor Transform(Tensor x, Tensor? labels = null)
     {
         Usable();
         Inputs.CheckPoints(x, Dim, "flow preconditioner", nameof(x));
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        return NewSolver().Integrate(Dynamics(x, labels), x.detach(), 1.0, 0.0).Final.MoveToOuterDisposeScope();
+        return Solve(x, labels, 1.0, 0.0).MoveToOuterDisposeScope();
     }
 
+    /// <summary>P⁻¹(z): one plain ODE solve from t = 0 to 1, differentiable in z when z requires a gradient.</summary>
     public Tensor Inverse(Tensor z, Tensor? labels = null)
     {
         Usable();
         Inputs.CheckPoints(z, Dim, "flow preconditioner", nameof(z));
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        return NewSolver().Integrate(Dynamics(z, labels), z.detach(), 0.0, 1.0).Final.MoveToOuterDisposeScope();
+        return Solve(z, labels, 0.0, 1.0).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Integrates the field from <paramref name="from"/> to <paramref name="to"/> on x's device and in its dtype,
+    /// recording the graph only when x requires a gradient (the solvers differentiate through their steps).</summary>
+    private Tensor Solve(Tensor x, Tensor? labels, double from, double to)
+    {
+        using var noGrad = x.requires_grad ? null : no_grad();
+        return NewSolver().Integrate(Dynamics(x, labels), x, from, to).Final;
     }
 
     private Solvers.Dynamics Dynamics(Tensor x, Tensor? labels)
@@ -152,7 +167,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
     private VectorField FieldFor(Tensor x)
     {
         var first = network.parameters().First();
-        if (first.dtype != x.dtype || first.device != x.device)
+        if (first.dtype != x.dtype || first.device.type != x.device.type || first.device.index != x.device.index)
             network.to(x.dtype).to(x.device);
         return network;
     }
@@ -164,7 +179,8 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         if (data.Count <= count)
             return data;
         using var g = new Generator((ulong)seed);
-        var index = randperm(data.Count, generator: g).slice(0, 0, count, 1);
+        // Drawn on the CPU (the same subset on every device), used where the data are.
+        var index = randperm(data.Count, generator: g).slice(0, 0, count, 1).to(data.Points.device);
         return new PointCloud(data.Points.index_select(0, index), data.Labels?.index_select(0, index), data.NumClasses);
     }
 

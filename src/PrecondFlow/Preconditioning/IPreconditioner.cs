@@ -15,7 +15,8 @@ namespace PrecondFlow.Preconditioning;
 /// <see cref="Forward"/> returning the log-det, an <see cref="Inverse"/>, and a composition
 /// (<see cref="PreconditionerChain"/>) that sums log-dets.</para>
 /// <para>Maps compute in the dtype of their input (float32 or float64) and return that dtype. They are differentiable
-/// in x: when x requires a gradient the graph is recorded, otherwise they run without one. Unconditional maps ignore
+/// in x: when x requires a gradient the graph is recorded, otherwise they run without one (the flow preconditioner's
+/// log-det, a divergence integral, is the one output that carries no graph). Unconditional maps ignore
 /// labels; conditional maps require them. A preconditioner owns its tensors: dispose it when done.</para>
 /// </remarks>
 public interface IPreconditioner : IDisposable
@@ -28,6 +29,17 @@ public interface IPreconditioner : IDisposable
 
     /// <summary>Dimension of x and z.</summary>
     int Dim { get; }
+
+    /// <summary>Number of classes K of a label-conditional map (labels lie in [0, K)); 0 when unconditional.</summary>
+    int NumClasses { get; }
+
+    /// <summary>
+    /// Numbers that define the fitted map: the trainable weights of a learned map (RealNVP, the flow preconditioner),
+    /// the fitted statistics of a closed-form one (whitening: the mean's d entries and the d² entries of Σ^(−1/2), per
+    /// class for the class-conditional kind; Σ^(1/2) is derived from them and not counted), 0 for the identity, and the
+    /// members' sum for a chain. Lets comparisons state what each preconditioner costs in parameters.
+    /// </summary>
+    long ParameterCount { get; }
 
     /// <summary>Whether <see cref="Forward"/>'s log-det is exact; when false it is an estimate.</summary>
     bool HasExactLogDet { get; }

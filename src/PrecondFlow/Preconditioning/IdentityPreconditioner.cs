@@ -26,6 +26,12 @@ public sealed class IdentityPreconditioner : IFittablePreconditioner
 
     public int Dim { get; }
 
+    /// <summary>0: the identity is unconditional.</summary>
+    public int NumClasses => 0;
+
+    /// <summary>0: the identity has nothing fitted.</summary>
+    public long ParameterCount => 0;
+
     public bool HasExactLogDet => true;
 
     public bool IsFitted => true;

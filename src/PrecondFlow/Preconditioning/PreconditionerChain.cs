@@ -51,6 +51,13 @@ public sealed class PreconditionerChain : IFittablePreconditioner
 
     public int Dim => members[0].Dim;
 
+    /// <summary>The largest member's number of classes (conditional members of one chain share the labels); 0 when
+    /// no member is conditional.</summary>
+    public int NumClasses => members.Max(m => m.NumClasses);
+
+    /// <summary>The sum over the members.</summary>
+    public long ParameterCount => members.Sum(m => m.ParameterCount);
+
     public bool HasExactLogDet => members.All(m => m.HasExactLogDet);
 
     /// <summary>True when every fittable member is fitted.</summary>

@@ -121,8 +121,9 @@ public sealed class RealNvp : IFittablePreconditioner
         Tensor? labels;
         using (var prepare = torch.NewDisposeScope())
         {
-            x = data.Points.detach().to(ScalarType.Float32).cpu().contiguous().DetachFromDisposeScope();
-            labels = IsConditional ? data.Labels!.to(ScalarType.Int64).cpu().DetachFromDisposeScope() : null;
+            // Trained where the data are: no copy to the CPU (the batch order is still drawn there, see below).
+            x = data.Points.detach().to(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+            labels = IsConditional ? data.Labels!.to(ScalarType.Int64).to(x.device).DetachFromDisposeScope() : null;
         }
         using var xOwner = x;
         using var labelsOwner = labels;
@@ -130,7 +131,9 @@ public sealed class RealNvp : IFittablePreconditioner
             throw new ArgumentException("RealNVP: the data contain NaN or infinite values.", nameof(data));
 
         var seed = options.Seed;
-        ReplaceNetwork(new RealNvpNetwork(Dim, NumClasses, options, seed, ScalarType.Float32));
+        var fresh = new RealNvpNetwork(Dim, NumClasses, options, seed, ScalarType.Float32);
+        fresh.to(x.device);
+        ReplaceNetwork(fresh);
         Options = options;
         IsFitted = false;
 
@@ -153,7 +156,8 @@ public sealed class RealNvp : IFittablePreconditioner
             if (position + batch > n)
             {
                 order?.Dispose();
-                order = torch.randperm(n, generator: generator).DetachFromDisposeScope();
+                // Drawn on the CPU so that a seed gives the same batches on every device.
+                order = torch.randperm(n, generator: generator).to(x.device).DetachFromDisposeScope();
                 position = 0;
             }
             var rows = order!.narrow(0, position, batch);
@@ -195,8 +199,8 @@ public sealed class RealNvp : IFittablePreconditioner
         using var scope = torch.NewDisposeScope();
         using var noGrad = x.requires_grad ? null : torch.no_grad();
         var y = IsConditional ? ConditioningLabels(x, labels) : null;
-        var (z, logDet) = NetworkFor(x.dtype).Forward(x.to(ParameterDevice), y);
-        return (z.to(x.device).MoveToOuterDisposeScope(), logDet.to(x.device).MoveToOuterDisposeScope());
+        var (z, logDet) = NetworkFor(x).Forward(x, y);
+        return (z.MoveToOuterDisposeScope(), logDet.MoveToOuterDisposeScope());
     }
 
     public Tensor Inverse(Tensor z, Tensor? labels = null)
@@ -206,8 +210,8 @@ public sealed class RealNvp : IFittablePreconditioner
         using var scope = torch.NewDisposeScope();
         using var noGrad = z.requires_grad ? null : torch.no_grad();
         var y = IsConditional ? ConditioningLabels(z, labels) : null;
-        var x = NetworkFor(z.dtype).Inverse(z.to(ParameterDevice), y);
-        return x.to(z.device).MoveToOuterDisposeScope();
+        var x = NetworkFor(z).Inverse(z, y);
+        return x.MoveToOuterDisposeScope();
     }
 
     public JsonObject Describe() => new()
@@ -276,15 +280,22 @@ public sealed class RealNvp : IFittablePreconditioner
         return labels!.to(ScalarType.Int64);
     }
 
-    private Device ParameterDevice => network.parameters().First().device;
-
-    private RealNvpNetwork NetworkFor(ScalarType dtype)
+    /// <summary>The network for inputs like <paramref name="x"/>: the float32 one, or its float64 copy, moved to x's device
+    /// when it is elsewhere (maps run where their data are).</summary>
+    private RealNvpNetwork NetworkFor(Tensor x)
     {
-        if (dtype == ScalarType.Float32)
+        var at = network.parameters().First().device;
+        if (at.type != x.device.type || at.index != x.device.index)
+        {
+            network.to(x.device);
+            network64?.to(x.device);
+        }
+        if (x.dtype == ScalarType.Float32)
             return network;
         if (network64 is null)
         {
             var copy = new RealNvpNetwork(Dim, NumClasses, Options, Options.Seed, ScalarType.Float64);
+            copy.to(x.device);
             copy.CopyFrom(network);
             foreach (var p in copy.parameters())
                 p.requires_grad = false;
@@ -297,7 +308,7 @@ public sealed class RealNvp : IFittablePreconditioner
     {
         using var scope = torch.NewDisposeScope();
         var count = Math.Min(options.InvertibilitySamples, x.shape[0]);
-        var rows = torch.randperm(x.shape[0], generator: generator).narrow(0, 0, count);
+        var rows = torch.randperm(x.shape[0], generator: generator).narrow(0, 0, count).to(x.device);
         return InvertibilityCheck.Run(this, x.index_select(0, rows), labels?.index_select(0, rows), options.InvertibilityThreshold);
     }
 

@@ -51,25 +51,44 @@ public static class Sampler
     /// <param name="options">ODE settings (<see cref="SamplingMethod.Ode"/> only: the reverse SDE starts from its Gaussian).</param>
     /// <param name="labels">(count) labels for a conditional model, or null.</param>
     /// <returns>The end points (count, dim), and the trajectory when asked for (its first state is x₀).</returns>
-    public static SampleResult SampleFrom(GenerativeModel model, Tensor x0, SamplingOptions options, Tensor? labels = null)
+    public static SampleResult SampleFrom(GenerativeModel model, Tensor x0, SamplingOptions options, Tensor? labels = null) =>
+        Integrate(model, x0, nameof(x0), options, labels, model.StartTime, 1.0, "Sampling from given start points");
+
+    /// <summary>
+    /// Runs the flow backwards (data → base): carries points at t = 1 along the model's probability-flow ODE down to its
+    /// start time, the inverse of <see cref="SampleFrom"/> up to the solver's accuracy. For a model trained from
+    /// N(0, I) the result is the latent code of each point; for one trained between two data sets, its source point.
+    /// Deterministic; runs without gradients on the model's device.
+    /// </summary>
+    /// <param name="x1">(count, dim) points at t = 1; cast to the model's dtype and device.</param>
+    /// <param name="options">ODE settings (solver, steps, tolerances, guidance, trajectory); <see cref="SamplingMethod.Ode"/>
+    /// only, as the reverse SDE has no backward counterpart here.</param>
+    /// <param name="labels">(count) labels for a conditional model, or null.</param>
+    /// <returns>The points at the start time (count, dim), and the trajectory when asked for (its first state is x₁,
+    /// its times decrease).</returns>
+    public static SampleResult Encode(GenerativeModel model, Tensor x1, SamplingOptions options, Tensor? labels = null) =>
+        Integrate(model, x1, nameof(x1), options, labels, 1.0, model.StartTime, "Running the flow backwards");
+
+    private static SampleResult Integrate(GenerativeModel model, Tensor start, string startName, SamplingOptions options, Tensor? labels,
+        double from, double to, string what)
     {
         options.Validate();
         if (options.Method != SamplingMethod.Ode)
-            throw new ArgumentException("Sampling from given start points integrates the ODE; the reverse SDE starts from N(0, I). Use SamplingMethod.Ode.",
+            throw new ArgumentException($"{what} integrates the ODE; the reverse SDE starts from N(0, I). Use SamplingMethod.Ode.",
                 nameof(options));
-        if (x0.dim() != 2 || x0.shape[0] < 1 || x0.shape[1] != model.Field.Dim)
+        if (start.dim() != 2 || start.shape[0] < 1 || start.shape[1] != model.Field.Dim)
             throw new ArgumentException(
-                $"Start points must have shape (count ≥ 1, {model.Field.Dim}); got ({string.Join(", ", x0.shape)}).", nameof(x0));
-        if (labels is not null && labels.shape[0] != x0.shape[0])
-            throw new ArgumentException($"Got {labels.shape[0]} labels for {x0.shape[0]} start points.", nameof(labels));
+                $"{what} needs points of shape (count ≥ 1, {model.Field.Dim}); got ({string.Join(", ", start.shape)}).", startName);
+        if (labels is not null && labels.shape[0] != start.shape[0])
+            throw new ArgumentException($"Got {labels.shape[0]} labels for {start.shape[0]} points.", nameof(labels));
         if (labels is not null && !model.Field.IsConditional)
             throw new ArgumentException("This model is unconditional: it takes no class labels.", nameof(labels));
         var parameter = model.Field.parameters().First();
         var y = labels?.to(parameter.device);
         using var _ = no_grad();
-        var start = x0.to(parameter.device).to(parameter.dtype);
+        var x = start.to(parameter.device).to(parameter.dtype);
         var solver = OdeSolvers.Create(options.Solver, options.Steps, options.Adaptive);
-        var solution = solver.Integrate(model.VelocityDynamics(y, options.Guidance), start, model.StartTime, 1.0, options.KeepTrajectory);
+        var solution = solver.Integrate(model.VelocityDynamics(y, options.Guidance), x, from, to, options.KeepTrajectory);
         return new SampleResult(solution.Final, y, solution.FunctionEvaluations,
             options.KeepTrajectory ? solution.Times : null, solution.Trajectory);
     }

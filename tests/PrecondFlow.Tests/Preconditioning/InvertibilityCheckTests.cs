@@ -13,6 +13,8 @@ public class InvertibilityCheckTests
         public string Name => "broken";
         public bool IsConditional => false;
         public int Dim => 2;
+        public int NumClasses => 0;
+        public long ParameterCount => 0;
         public bool HasExactLogDet => true;
         public (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null) => (x.clone(), torch.zeros(x.shape[0]));
         public Tensor Inverse(Tensor z, Tensor? labels = null) => z * factor;

@@ -116,6 +116,41 @@ public class PreconditionerFamilyTests
     }
 
     [Theory, MemberData(nameof(AllKinds))]
+    public void NumClassesIsTheLabelCountOfConditionalMapsAndZeroOtherwise(string kind)
+    {
+        using var p = PreconditionerCases.Fitted(kind);
+        Assert.Equal(p.IsConditional ? PreconditionerCases.NumClasses : 0, p.NumClasses);
+    }
+
+    [Theory, MemberData(nameof(AllKinds))]
+    public void ParameterCountCountsTheFittedNumbersAndSurvivesSaving(string kind)
+    {
+        const int d = 3, k = PreconditionerCases.NumClasses;
+        using var p = PreconditionerCases.Fitted(kind, d);
+        // Whitening: μ (d) and Σ^(−1/2) (d²), per class when conditional; learned maps: their network's weights.
+        static long Network(IPreconditioner m) => m is RealNvp r
+            ? r.NamedParameters.Sum(n => n.Parameter.numel())
+            : throw new ArgumentException(m.Name);
+        long expected = p switch
+        {
+            IdentityPreconditioner => 0,
+            AffineWhitening => d + d * d,
+            ClassConditionalWhitening => k * (d + d * d),
+            RealNvp => Network(p),
+            PreconditionerChain c => k * (d + d * d) + Network(c.Members[1]),
+            _ => throw new ArgumentException(kind),
+        };
+        Assert.Equal(expected, p.ParameterCount);
+        if (kind != "identity")
+            Assert.True(p.ParameterCount > 0);
+        using var folder = new TempFolder();
+        p.Save(folder.Path);
+        using var loaded = Preconditioners.Load(folder.Path);
+        Assert.Equal(p.ParameterCount, loaded.ParameterCount);
+        Assert.Equal(p.NumClasses, loaded.NumClasses);
+    }
+
+    [Theory, MemberData(nameof(AllKinds))]
     public void MappingInADisposeScopeLeavesNoTensorsBehind(string kind)
     {
         using var p = PreconditionerCases.Fitted(kind);

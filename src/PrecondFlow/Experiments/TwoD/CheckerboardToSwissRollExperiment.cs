@@ -109,44 +109,35 @@ public static class CheckerboardToSwissRollExperiment
         var heldOutSource = Unlabelled(checkerboard.Sample(options.TestCount, SeedOffsets.HeldOut(seed, 0)));
         var heldOutTarget = swissRoll.Sample(options.TestCount, SeedOffsets.HeldOut(seed, 1));
 
-        var clock = Stopwatch.StartNew();
-        using var sourceMap = PreconditionerFactory.Create(arm, 2, 0, Settings(options));
-        using var targetMap = PreconditionerFactory.Create(arm, 2, 0, Settings(options));
-        Fit(sourceMap, source, seed, bar.Fitting(0));
-        Fit(targetMap, target, seed, bar.Fitting(fitSteps));
-        double fitSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        var sourcePoints = PreconditionedModel.Transform(sourceMap, source);
-        var targetPoints = PreconditionedModel.Transform(targetMap, target);
-        double transformSeconds = clock.Elapsed.TotalSeconds;
-
-        clock.Restart();
-        var heldOutStart = PreconditionedModel.Transform(sourceMap, heldOutSource).Points;
-        var evaluationStart = heldOutStart.slice(0, 0, options.EvaluationCount, 1);
-        var evaluationTarget = heldOutTarget.Points.slice(0, 0, options.EvaluationCount, 1);
-        double evaluationSeconds = clock.Elapsed.TotalSeconds;
-
+        // The main flow's initial weights first: fitting a flow preconditioner reseeds libtorch's global generator.
         var field = MainFlow.Create(spec, seed, device);
-        using var trainer = new FlowTrainer(field, spec, budget.Training(seed));
+        var sampling = budget.Sampling();
         var curve = new List<CurvePoint>();
         double duringTraining = 0;
-        trainer.Train(targetPoints, progress: bar.Training(), source: sourcePoints, callback: step =>
-        {
-            if (step % options.EvaluateEvery != 0 && step != budget.Steps)
-                return;
-            long start = Stopwatch.GetTimestamp();
-            using var perEvaluation = NewDisposeScope();
-            var transported = Transport(trainer.Field, spec, targetMap, evaluationStart, budget);
-            curve.Add(new CurvePoint(step, MaximumMeanDiscrepancy.Compute(transported, evaluationTarget, seed, options.EvaluationCount).Value));
-            duringTraining += Stopwatch.GetElapsedTime(start).TotalSeconds;
-        });
-        var times = new PipelineTimes(fitSeconds, transformSeconds, trainer.Seconds - duringTraining);
-        evaluationSeconds += duringTraining;
+        Tensor? heldOutStart = null;   // S(held-out source points), mapped once, when S is fitted
+        using var transport = TwoSidedTransport.Train(source, target,
+            PreconditionerFactory.Create(arm, 2, 0, Settings(options)), PreconditionerFactory.Create(arm, 2, 0, Settings(options)),
+            field, spec, budget.Training(seed), bar.Fitting(0), bar.Fitting(fitSteps), bar.Training(), (t, step) =>
+            {
+                if (step % options.EvaluateEvery != 0 && step != budget.Steps)
+                    return;
+                long start = Stopwatch.GetTimestamp();
+                heldOutStart ??= PreconditionedModel.Transform(t.SourceMap, heldOutSource).Points;
+                using var perEvaluation = NewDisposeScope();
+                var transported = t.TransportMapped(heldOutStart.slice(0, 0, options.EvaluationCount, 1), sampling).Points.cpu();
+                var evaluationTarget = heldOutTarget.Points.slice(0, 0, options.EvaluationCount, 1);
+                curve.Add(new CurvePoint(step, MaximumMeanDiscrepancy.Compute(transported, evaluationTarget, seed, options.EvaluationCount).Value));
+                duringTraining += Stopwatch.GetElapsedTime(start).TotalSeconds;
+            });
+        var times = transport.Times with { MainFlowSeconds = transport.Times.MainFlowSeconds - duringTraining };
+        double evaluationSeconds = duringTraining;
 
         bar.Status("measuring", afterTraining: true);
-        clock.Restart();
-        var final = Transport(trainer.SamplingField, spec, targetMap, heldOutStart, budget);
+        var clock = Stopwatch.StartNew();
+        heldOutStart ??= PreconditionedModel.Transform(transport.SourceMap, heldOutSource).Points;
+        var final = transport.TransportMapped(heldOutStart, sampling).Points.cpu();
         var (half, end) = Internal.Findings.HalfAndEnd(curve);
+        var trace = transport.Trainer.LossTrace;
         var metrics = new Dictionary<string, double>
         {
             [Mmd.Key] = MaximumMeanDiscrepancy.Compute(final, heldOutTarget.Points, seed).Value,
@@ -155,13 +146,13 @@ public static class CheckerboardToSwissRollExperiment
             [Missed.Key] = NearestNeighbours.ShareFartherThan(heldOutTarget.Points, final, options.NeighbourRadius),
             [MmdAtHalf.Key] = half.Value,
             [MmdAtEnd.Key] = end.Value,
-            ["final_loss"] = trainer.LossTrace[^1].Loss,
+            ["final_loss"] = trace[^1].Loss,
         };
         Pictures? pictures = null;
         if (keepPictures)
         {
-            var lines = Sampler.SampleFrom(new GenerativeModel(trainer.SamplingField, spec), heldOutStart.slice(0, 0, 300, 1),
-                budget.Sampling(keepTrajectory: true));
+            // Flow lines of the main flow alone, in the preconditioned coordinates.
+            var lines = Sampler.SampleFrom(transport.Model, heldOutStart.slice(0, 0, 300, 1), budget.Sampling(keepTrajectory: true));
             pictures = new Pictures(
                 PointSeries.FromPoints("checkerboard (source)", heldOutSource.Points, 2000),
                 PointSeries.FromPoints("Swiss roll (target), held-out", heldOutTarget.Points, 2000),
@@ -169,29 +160,12 @@ public static class CheckerboardToSwissRollExperiment
                 PointSeries.Trajectories(lines.Trajectory!, 300));
         }
         evaluationSeconds += clock.Elapsed.TotalSeconds;
-        long parameters = sourceMap is FlowPreconditioner f ? 2 * f.ParameterCount : 0;
+        long parameters = transport.SourceMap is FlowPreconditioner ? transport.SourceMap.ParameterCount + transport.TargetMap.ParameterCount : 0;
         var curves = new Dictionary<string, IReadOnlyList<CurvePoint>> { [Mmd.Key] = curve };
-        return (new SeedRun(seed, metrics, times, evaluationSeconds, trainer.LossTrace.ToArray(), curves), pictures, parameters);
+        return (new SeedRun(seed, metrics, times, evaluationSeconds, trace.ToArray(), curves), pictures, parameters);
     }
 
     private static PointCloud Unlabelled(PointCloud data) => data with { Labels = null, NumClasses = 0 };
-
-    private static void Fit(IFittablePreconditioner map, PointCloud data, long seed, IProgress<PreconditionerProgress> progress)
-    {
-        var fit = map.Fit(data, seed, progress);
-        if (!fit.Passed)
-            throw new InvalidOperationException(
-                $"The {map.Name} preconditioner failed its invertibility check after fitting " +
-                $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
-    }
-
-    /// <summary>P_t⁻¹(F(z)) for preconditioned start points z = P_s(x): the transported points in data coordinates, on the CPU.</summary>
-    private static Tensor Transport(Fields.VectorField field, ModelSpec spec, IPreconditioner targetMap, Tensor start, MainFlowBudget budget)
-    {
-        using var scope = NewDisposeScope();
-        var end = Sampler.SampleFrom(new GenerativeModel(field, spec), start, budget.Sampling()).Points;
-        return targetMap.Inverse(end).cpu().MoveToOuterDisposeScope();
-    }
 
     private static IReadOnlyList<string> Introduction() =>
     [

@@ -135,10 +135,10 @@ public static class SwissRollExperiment
         bar.Status("measuring", afterTraining: true);
         var clock = Stopwatch.StartNew();
         var sampling = budget.Sampling();
-        var inner = Sampler.Sample(model.Model, options.TestCount, sampling, SeedOffsets.Sampling(seed), device);
-        var samples = model.Preconditioner.Inverse(inner.Points).cpu();
+        var samples = model.Sample(options.TestCount, sampling, SeedOffsets.Sampling(seed), device).Points.cpu();
         var pushforward = PreconditionedModel.Transform(model.Preconditioner, heldOut).Points;
-        var latent = MainFlow.Invert(model.Model, pushforward, sampling).cpu();
+        // Data → Gaussian: the main flow run backwards from P(x), which is needed on its own for κ and the pictures.
+        var latent = Sampler.Encode(model.Model, pushforward, sampling).Points.cpu();
         var reference = GaussianReference.Draw(options.TestCount, 2, SeedOffsets.Reference(seed));
         var metrics = new Dictionary<string, double>
         {
@@ -160,7 +160,8 @@ public static class SwissRollExperiment
                 PointSeries.FromPoints("samples", samples, 2000),
                 PointSeries.FromPoints("P(x), held-out data", pushforward, 2000),
                 PointSeries.FromPoints("N(0, I)", reference, 2000),
-                PointSeries.FromPoints("main-flow samples F(z)", inner.Points, 2000),
+                PointSeries.FromPoints("main-flow samples F(z)",
+                    Sampler.Sample(model.Model, options.TestCount, sampling, SeedOffsets.Sampling(seed), device).Points, 2000),
                 PointSeries.Trajectories(lines.Trajectory!, 300),
                 ConditioningAnalysis.Exact(pushforward, AffinePath.FromName(spec.Path), KappaTimes));
         }
