@@ -140,7 +140,7 @@ public class PreconditionerFamilyTests
         using var x = torch.zeros(4, 5, dtype: ScalarType.Float64);
         using var labels = torch.zeros(4, dtype: ScalarType.Int64);
         var e = Assert.Throws<ArgumentException>(() => p.Forward(x, labels));
-        Assert.Contains("(batch, 3)", e.Message);
+        Assert.Contains("(n, 3)", e.Message);
         Assert.Contains("[4, 5]", e.Message);
     }
 }
