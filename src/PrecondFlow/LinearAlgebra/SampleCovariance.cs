@@ -66,7 +66,7 @@ public static class SampleCovariance
         PointChecks.Labels(points, labels, "Pooled covariance");
         using var scope = NewDisposeScope();
         var flat = labels.to_type(ScalarType.Int64);
-        var classes = flat.unique().output.data<long>().ToArray()
+        var classes = flat.unique().output.cpu().data<long>().ToArray()
             .Select(label => points.index_select(0, (flat == label).nonzero().flatten()))
             .ToArray();
         return PooledWithinClass(classes).MoveToOuterDisposeScope();

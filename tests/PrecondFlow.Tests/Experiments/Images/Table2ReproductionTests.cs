@@ -39,16 +39,17 @@ public class Table2ReproductionTests(QuickTable2 runs, ITestOutputHelper output)
     [MemberData(nameof(Datasets))]
     public void ClassConditionalWhiteningShrinksTheConditionNumberOfTheLatents(string dataset)
     {
-        // The "none" arm trains on the raw latents, so its κ(Cov P(x)) is κ of the latent covariance. Closed-form
-        // class-conditional whitening makes every class's latents isotropic; only the spread of the ten class means is
-        // left, which spans at most 9 of the 64 directions, so κ falls by far more than the factor 4 asserted here.
+        // The "none" arm trains on the raw latents, so its κ(Cov P(x)) is κ of the latent covariance (measured 38 on
+        // MNIST, 161 on Fashion-MNIST). Class-conditional whitening subtracts each class's own mean and whitens its own
+        // covariance, so on the training latents it was fitted on every class has mean 0 and scatter (nₖ − 1)·I, and
+        // Cov P(x) = (n − K)/(n − 1)·I: κ = 1 up to the float32 rounding of P(x) (1e-2 is a wide margin).
         var result = Run(dataset).Result;
         var raw = result.Arms.Single(a => a.Name == "none").Values(Table2Experiment.PushforwardKappa.Key);
         var whitened = result.Arms.Single(a => a.Name == "class-whiten").Values(Table2Experiment.PushforwardKappa.Key);
-        output.WriteLine($"{dataset}: κ raw [{string.Join(", ", raw.Select(k => k.ToString("G4")))}], " +
-                         $"class-whitened [{string.Join(", ", whitened.Select(k => k.ToString("G4")))}]");
-        foreach (var (r, w) in raw.Zip(whitened))
-            Assert.True(w < r / 4, $"κ of the class-whitened latents {w:G4} is not 4× below the raw latents' {r:G4}");
+        output.WriteLine($"{dataset}: κ raw [{string.Join(", ", raw.Select(k => k.ToString("G6")))}], " +
+                         $"class-whitened [{string.Join(", ", whitened.Select(k => k.ToString("G6")))}]");
+        Assert.All(raw, r => Assert.True(r > 10, $"the raw latents' κ = {r:G4}: too well conditioned for the comparison to mean anything"));
+        Assert.All(whitened, w => Assert.InRange(w, 1.0, 1.01));
     }
 
     [Theory]
