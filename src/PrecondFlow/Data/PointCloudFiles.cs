@@ -1,3 +1,4 @@
+using PrecondFlow.Data.Internal;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Data;
@@ -69,12 +70,7 @@ public static class PointCloudFiles
     {
         using var scope = NewDisposeScope();
         var points = cloud.Points;
-        if (points.dim() != 2 || points.shape[0] == 0 || points.shape[1] == 0)
-            throw new ArgumentException(
-                $"Points must be a non-empty (n, d) tensor; got shape ({string.Join(", ", points.shape)}).", nameof(cloud));
-        if (points.dtype is not (ScalarType.Float32 or ScalarType.Float64))
-            throw new ArgumentException(
-                $"Points must be Float32 or Float64 to be written; got {points.dtype}. Convert with .to(ScalarType.Float32).", nameof(cloud));
+        PointChecks.Points(points, nameof(cloud), "Writing a point cloud");
         var finite = isfinite(points);
         if (!finite.all().item<bool>())
         {
@@ -87,10 +83,10 @@ public static class PointCloudFiles
 
         if (cloud.Labels is not { } labels)
             return;
-        if (labels.dtype is not (ScalarType.Int64 or ScalarType.Int32) || labels.dim() != 1 || labels.shape[0] != points.shape[0])
+        PointChecks.Labels(points, labels, "Writing a point cloud", nameof(cloud));
+        if (labels.dtype is not (ScalarType.Int64 or ScalarType.Int32))
             throw new ArgumentException(
-                $"Labels must be an Int64 (or Int32) tensor of shape ({points.shape[0]}), one per point; " +
-                $"got {labels.dtype} of shape ({string.Join(", ", labels.shape)}).", nameof(cloud));
+                $"Writing a point cloud: labels must be Int64 (or Int32) to be written; got {labels.dtype}.", nameof(cloud));
         var bad = labels.lt(0).logical_or(labels.gt(MaxLabel));
         if (bad.any().item<bool>())
         {

@@ -1,6 +1,7 @@
 using PrecondFlow.Data;
+using PrecondFlow.Data.Internal;
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Paths;
-using PrecondFlow.Theory;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,9 +40,8 @@ public static class ConditioningAnalysis
     public static ConditioningProfile Sampled(Tensor x1, IProbabilityPath path, long seed = 0,
         IReadOnlyList<double>? times = null, Tensor? labels = null)
     {
-        SymmetricMatrices.CheckPoints(x1, nameof(x1), minimumCount: 2);
+        CheckPoints(x1, labels);
         var grid = CheckTimes(times ?? DefaultTimes);
-        CheckLabels(x1, labels);
         using var scope = NewDisposeScope();
         using var generator = new Generator(unchecked((ulong)seed));
         var data = x1.detach().to_type(ScalarType.Float64);
@@ -70,9 +70,9 @@ public static class ConditioningAnalysis
         {
             using var perTime = NewDisposeScope();
             var xt = path.Sample(noise, data, full(data.shape[0], 1, t, dtype: ScalarType.Float64)).Xt;
-            spectra.Add(Spectrum(SymmetricMatrices.Covariance(xt)));
+            spectra.Add(Spectrum(SampleCovariance.Of(xt)));
             foreach (var (label, start, count) in classes)
-                perClass[label].Add(Spectrum(SymmetricMatrices.Covariance(xt.narrow(0, start, count))));
+                perClass[label].Add(Spectrum(SampleCovariance.Of(xt.narrow(0, start, count))));
         }
         return Profile(grid, spectra, labels is null ? null : perClass);
     }
@@ -92,17 +92,16 @@ public static class ConditioningAnalysis
     /// <param name="labels">(n) int64 class labels, or null.</param>
     public static ConditioningProfile Exact(Tensor x1, AffinePath path, IReadOnlyList<double>? times = null, Tensor? labels = null)
     {
-        SymmetricMatrices.CheckPoints(x1, nameof(x1), minimumCount: 2);
+        CheckPoints(x1, labels);
         var grid = CheckTimes(times ?? DefaultTimes);
-        CheckLabels(x1, labels);
         using var scope = NewDisposeScope();
         var data = x1.detach().to_type(ScalarType.Float64);
-        var profile = FromCovariance(SymmetricMatrices.Covariance(data), path, grid);
+        var profile = FromCovariance(SampleCovariance.Of(data), path, grid);
         if (labels is null)
             return profile;
         var perClass = ClassRows(labels).ToDictionary(
             c => c.Key,
-            c => FromCovariance(SymmetricMatrices.Covariance(data.index_select(0, c.Value)), path, grid));
+            c => FromCovariance(SampleCovariance.Of(data.index_select(0, c.Value)), path, grid));
         return profile with { PerClass = perClass };
     }
 
@@ -128,7 +127,7 @@ public static class ConditioningAnalysis
     }
 
     /// <summary>Eigenvalues (ascending) of a covariance, float64.</summary>
-    private static double[] Spectrum(Tensor covariance) => linalg.eigvalsh(covariance).data<double>().ToArray();
+    private static double[] Spectrum(Tensor covariance) => SymmetricMatrices.Eigenvalues(covariance).data<double>().ToArray();
 
     private static ConditioningProfile Profile(IReadOnlyList<double> times, List<double[]> spectra,
         Dictionary<int, List<double[]>>? perClass) =>
@@ -153,14 +152,11 @@ public static class ConditioningAnalysis
         return rows;
     }
 
-    private static void CheckLabels(Tensor x1, Tensor? labels)
+    private static void CheckPoints(Tensor x1, Tensor? labels)
     {
-        if (labels is null)
-            return;
-        if (labels.numel() != x1.shape[0])
-            throw new ArgumentException($"Got {labels.numel()} labels for {x1.shape[0]} points; give one label per point.", nameof(labels));
-        if (labels.is_floating_point())
-            throw new ArgumentException($"Labels must be integers (int64 class indices); got {labels.dtype}.", nameof(labels));
+        PointChecks.Points(x1, nameof(x1), "Conditioning analysis", minimumCount: 2);
+        if (labels is not null)
+            PointChecks.Labels(x1, labels, "Conditioning analysis");
     }
 
     private static IReadOnlyList<double> CheckTimes(IReadOnlyList<double> times)

@@ -1,4 +1,4 @@
-using PrecondFlow.Theory;
+using PrecondFlow.LinearAlgebra;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Metrics;
@@ -29,8 +29,8 @@ public static class FrechetDistance
         using var scope = NewDisposeScope();
         var a = featuresA.detach().to_type(ScalarType.Float64);
         var b = featuresB.detach().to_type(ScalarType.Float64);
-        return FromMoments(a.mean(new long[] { 0 }), SymmetricMatrices.Covariance(a),
-            b.mean(new long[] { 0 }), SymmetricMatrices.Covariance(b));
+        return FromMoments(a.mean(new long[] { 0 }), SampleCovariance.Of(a),
+            b.mean(new long[] { 0 }), SampleCovariance.Of(b));
     }
 
     /// <summary>FID-style distance on the features of any network: extracts features of both sets in batches

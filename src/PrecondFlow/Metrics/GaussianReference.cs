@@ -1,5 +1,6 @@
+using PrecondFlow.Data.Internal;
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Metrics.Internal;
-using PrecondFlow.Theory;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,7 +36,7 @@ public static class GaussianReference
     public static DistributionComparison Compare(Tensor points, long seed = 0, DistributionMetricsOptions? options = null,
         long? referenceCount = null)
     {
-        SymmetricMatrices.CheckPoints(points, nameof(points), minimumCount: 2);
+        PointChecks.Points(points, nameof(points), "Gaussian reference", minimumCount: 2);
         using var scope = NewDisposeScope();
         var reference = Draw(referenceCount ?? points.shape[0], (int)points.shape[1], (long)SeedSequence.Derive(seed, 0));
         var metricSeed = (long)SeedSequence.Derive(seed, 1);
@@ -49,11 +50,11 @@ public static class GaussianReference
     /// <param name="points">(n, d) points, n ≥ 2.</param>
     public static double FrechetToStandardNormal(Tensor points)
     {
-        SymmetricMatrices.CheckPoints(points, nameof(points), minimumCount: 2);
+        PointChecks.Points(points, nameof(points), "Fréchet distance to N(0, I)", minimumCount: 2);
         using var scope = NewDisposeScope();
         var x = points.detach().to_type(ScalarType.Float64);
         var d = x.shape[1];
-        return FrechetDistance.FromMoments(x.mean(new long[] { 0 }), SymmetricMatrices.Covariance(x),
+        return FrechetDistance.FromMoments(x.mean(new long[] { 0 }), SampleCovariance.Of(x),
             zeros(d, dtype: ScalarType.Float64), eye(d, dtype: ScalarType.Float64));
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PrecondFlow.Data;
+using PrecondFlow.Data.Internal;
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Preconditioning.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -85,11 +87,11 @@ public sealed class AffineWhitening : IFittablePreconditioner
         using (var scope = torch.NewDisposeScope())
         {
             var x = data.Points.detach().to(ScalarType.Float64);
-            if (!CovarianceMath.AllFinite(x))
+            if (!PointChecks.AllFinite(x))
                 throw new ArgumentException("Affine whitening: the data contain NaN or infinite values.", nameof(data));
             var mu = x.mean([0]);
-            var sigma = CovarianceMath.Shrink(CovarianceMath.Unbiased(x - mu), Shrinkage);
-            var factors = CovarianceMath.TryFactor(sigma, out var min, out var max)
+            var sigma = SampleCovariance.Shrink(SampleCovariance.Of(x), Shrinkage);
+            var factors = WhiteningFactors.TryCompute(sigma, out var min, out var max)
                 ?? throw Singular(min, max);
             Replace(mu.DetachFromDisposeScope(), factors.Whitener.DetachFromDisposeScope(),
                 factors.Colorer.DetachFromDisposeScope(), factors.LogAbsDet, max / min);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PrecondFlow.Data;
+using PrecondFlow.Data.Internal;
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Preconditioning.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -118,7 +120,7 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
         using (var scope = torch.NewDisposeScope())
         {
             var x = data.Points.detach().to(ScalarType.Float64).cpu();
-            if (!CovarianceMath.AllFinite(x))
+            if (!PointChecks.AllFinite(x))
                 throw new ArgumentException("Class-conditional whitening: the data contain NaN or infinite values.", nameof(data));
             var members = GroupByClass(labels);
             var classCounts = members.Select(m => (long)m.Count).ToArray();
@@ -133,7 +135,7 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
             }
 
             Tensor? pooled = null;
-            Tensor Pooled() => pooled ??= PooledCovariance(classX, classMeans, x.shape[0]);
+            Tensor Pooled() => pooled ??= PooledCovariance(classX);
 
             var meanRows = new Tensor[NumClasses];
             var whitenerRows = new Tensor[NumClasses];
@@ -155,8 +157,8 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
                 var tooFew = n < 2 || (Shrinkage == 0 && n <= Dim);
                 if (!tooFew)
                 {
-                    var sigma = CovarianceMath.Shrink(CovarianceMath.Unbiased(classX[k]! - classMeans[k]!), Shrinkage);
-                    factors = CovarianceMath.TryFactor(sigma, out min, out max);
+                    var sigma = SampleCovariance.Shrink(SampleCovariance.Of(classX[k]!), Shrinkage);
+                    factors = WhiteningFactors.TryCompute(sigma, out min, out max);
                     if (factors is null && Fallback)
                     {
                         factors = Factor((1 - FallbackWeight) * sigma + FallbackWeight * Pooled(), k);
@@ -173,7 +175,7 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
                     }
                     else
                     {
-                        var sigma = CovarianceMath.Unbiased(classX[k]! - classMeans[k]!);
+                        var sigma = SampleCovariance.Of(classX[k]!);
                         factors = Factor((1 - FallbackWeight) * sigma + FallbackWeight * Pooled(), k);
                         notes.Add($"class {k}: {n} samples, fewer than d + 1 = {Dim + 1}; covariance blended half and " +
                                   "half with the pooled covariance.");
@@ -328,25 +330,18 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
         return values;
     }
 
-    private Tensor PooledCovariance(Tensor?[] classX, Tensor?[] classMeans, long total)
+    private Tensor PooledCovariance(Tensor?[] classX)
     {
-        var present = Enumerable.Range(0, NumClasses).Where(k => classX[k] is not null).ToArray();
-        var degrees = total - present.Length;
-        if (degrees < 1)
+        var present = classX.OfType<Tensor>().ToArray();
+        if (present.Sum(c => c.shape[0]) <= present.Length)
             throw new ArgumentException(
                 "Class-conditional whitening: every class has a single sample, so there is no pooled covariance to fall " +
                 "back to. Fit on more samples per class.", "data");
-        var scatter = torch.zeros(Dim, Dim, dtype: ScalarType.Float64);
-        foreach (var k in present)
-        {
-            var centred = classX[k]! - classMeans[k]!;
-            scatter = scatter + centred.T.mm(centred);
-        }
-        return CovarianceMath.Shrink(scatter / degrees, Shrinkage);
+        return SampleCovariance.Shrink(SampleCovariance.PooledWithinClass(present), Shrinkage);
     }
 
     private WhiteningFactors Factor(Tensor sigma, int k) =>
-        CovarianceMath.TryFactor(sigma, out var min, out var max) ?? throw new ArgumentException(
+        WhiteningFactors.TryCompute(sigma, out var min, out var max) ?? throw new ArgumentException(
             $"Class-conditional whitening: class {k} fell back to the pooled covariance, but that is singular too " +
             $"(eigenvalues from {min:g3} to {max:g3}). Pass a shrinkage γ in (0, 1] (e.g. 0.1).", "data");
 

@@ -1,4 +1,5 @@
 using PrecondFlow.Data;
+using PrecondFlow.Data.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,10 +34,7 @@ public static class InvertibilityCheck
     public static InvertibilityReport Run(IPreconditioner p, Tensor x, Tensor? labels = null, double? threshold = null)
     {
         ArgumentNullException.ThrowIfNull(p);
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.dim() != 2 || x.shape[0] < 1)
-            throw new ArgumentException(
-                $"The invertibility check needs a non-empty (n, dim) sample; got shape [{string.Join(", ", x.shape)}].", nameof(x));
+        PointChecks.Points(x, nameof(x), "Invertibility check", dim: p.Dim);
         var limit = threshold ?? DefaultThreshold(x.dtype);
         if (!(limit > 0))
             throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The threshold must be positive.");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PrecondFlow.Data;
+using PrecondFlow.Data.Internal;
 using PrecondFlow.IO;
 using PrecondFlow.Preconditioning.Internal;
 using PrecondFlow.Training;
@@ -127,7 +128,7 @@ public sealed class RealNvp : IFittablePreconditioner
         }
         using var xOwner = x;
         using var labelsOwner = labels;
-        if (!CovarianceMath.AllFinite(x))
+        if (!PointChecks.AllFinite(x))
             throw new ArgumentException("RealNVP: the data contain NaN or infinite values.", nameof(data));
 
         var seed = options.Seed;

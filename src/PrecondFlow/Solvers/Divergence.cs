@@ -1,3 +1,4 @@
+using PrecondFlow.Data.Internal;
 using PrecondFlow.Solvers.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -121,14 +122,7 @@ public static class Divergence
         return value;
     }
 
-    private static void CheckPoints(Tensor x)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.dim() != 2 || !x.is_floating_point())
-            throw new ArgumentException(
-                $"The points must be a floating-point (batch, dim) tensor; got shape {Numbers.Shape(x.shape)} and dtype {x.dtype}.",
-                nameof(x));
-    }
+    private static void CheckPoints(Tensor x) => PointChecks.Points(x, nameof(x), "Divergence", minimumCount: 0);
 
     private static void CheckProbes(Tensor x, Tensor probes, long[]? perProbeShape, string name)
     {

@@ -1,3 +1,4 @@
+using PrecondFlow.Data.Internal;
 using PrecondFlow.Solvers.Internal;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -51,11 +52,7 @@ public sealed class LogDensityIntegrator
     public LogDensityResult Integrate(Dynamics velocity, Tensor x, double tFrom, double tTo)
     {
         ArgumentNullException.ThrowIfNull(velocity);
-        ArgumentNullException.ThrowIfNull(x);
-        if (x.dim() != 2 || !x.is_floating_point())
-            throw new ArgumentException(
-                $"The points must be a floating-point (batch, dim) tensor; got shape {Numbers.Shape(x.shape)} and dtype {x.dtype}.",
-                nameof(x));
+        PointChecks.Points(x, nameof(x), "Log-density integration", minimumCount: 0);
         var batch = x.shape[0];
         var dim = (int)x.shape[1];
         var method = Options.Resolve(dim);

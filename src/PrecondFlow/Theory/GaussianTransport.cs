@@ -1,3 +1,4 @@
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Paths.Schedulers;
 using TorchSharp;
 using static TorchSharp.torch;

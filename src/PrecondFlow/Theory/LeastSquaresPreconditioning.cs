@@ -1,3 +1,4 @@
+using PrecondFlow.LinearAlgebra;
 using TorchSharp;
 using static TorchSharp.torch;
 

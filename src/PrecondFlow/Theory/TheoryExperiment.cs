@@ -1,3 +1,5 @@
+using PrecondFlow.LinearAlgebra;
+
 namespace PrecondFlow.Theory;
 
 /// <summary>

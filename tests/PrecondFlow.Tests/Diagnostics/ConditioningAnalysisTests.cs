@@ -32,17 +32,18 @@ public class ConditioningAnalysisTests
     {
         using var wide = diag(tensor(new[] { 0.1, 1.0 }));
         using var narrow = diag(tensor(new[] { 2.0, 0.5 }));
-        var mixture = new GaussianMixtureTransport(new[] { 1.0, 1.0 }, new[] { wide, narrow });
+        GaussianTransport[] components = [new(wide), new(narrow)];
         using var scope = NewDisposeScope();
         using var generator = new Generator(4);
-        // 2 × 200 000 points so that each class has the sample size of the single-Gaussian test.
-        var (points, labels) = mixture.Sample(2 * Samples, generator);
+        // Equal weights, the single-Gaussian test's sample size per class; class k's points are N(0, Σₖ).
+        var points = cat([components[0].Sample(Samples, generator), components[1].Sample(Samples, generator)], 0);
+        var labels = cat([zeros(Samples, dtype: int64), ones(Samples, dtype: int64)], 0);
         var profile = ConditioningAnalysis.Sampled(points, AffinePath.FromName("linear"), seed: 5, labels: labels);
         Assert.NotNull(profile.PerClass);
         Assert.Equal(new[] { 0, 1 }, profile.PerClass!.Keys.OrderBy(k => k));
         for (var k = 0; k < 2; k++)
         {
-            var worst = WorstRelativeGap(profile.PerClass[k].Kappa, mixture.Components[k].ConditionNumbers(profile.Times));
+            var worst = WorstRelativeGap(profile.PerClass[k].Kappa, components[k].ConditionNumbers(profile.Times));
             Assert.True(worst < 0.02, $"class {k}: largest relative gap to eq. 15: {worst:P2}");
         }
         // The pooled covariance is the mixture's (Σ₁ + Σ₂)/2 = diag(1.05, 0.75): far better conditioned

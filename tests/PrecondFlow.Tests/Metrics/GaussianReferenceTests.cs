@@ -1,5 +1,5 @@
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Metrics;
-using PrecondFlow.Theory;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,7 +47,7 @@ public class GaussianReferenceTests
         // scale and shift: mean (1, 0), covariance diag(4, 1).
         var z = randn(500, 2, dtype: ScalarType.Float64, generator: generator);
         z = z - z.mean(new long[] { 0 }, keepdim: true);
-        z = z.matmul(SymmetricMatrices.InverseSqrt(SymmetricMatrices.Covariance(z)));
+        z = z.matmul(SymmetricMatrices.InverseSqrt(SampleCovariance.Of(z)));
         var x = z * tensor(new[] { 2.0, 1.0 }) + tensor(new[] { 1.0, 0.0 });
         // ‖μ‖² + tr Σ + d − 2 tr Σ^½ = 1 + 5 + 2 − 2·3 = 2.
         Assert.Equal(2.0, GaussianReference.FrechetToStandardNormal(x), 10);

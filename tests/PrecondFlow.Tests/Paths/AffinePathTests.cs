@@ -44,16 +44,6 @@ public class AffinePathTests
         Assert.True(sample.Velocity.allclose(x1 - x0));
     }
 
-    [Fact]
-    public void ACustomScheduleGetsItsDerivativesFromAutograd()
-    {
-        var custom = new CustomAffineScheduler("cubic", t => t.pow(3), t => 1 - t.pow(3));
-        var t = tensor(new[] { 0.5 }, dtype: float64);
-        var s = custom.At(t);
-        Assert.Equal(0.75, s.DAlpha.item<double>(), 12);
-        Assert.Equal(-0.75, s.DSigma.item<double>(), 12);
-    }
-
     [Theory, MemberData(nameof(SchedulerNames))]
     public void NoiseToVelocityGivesTheConditionalVelocityWhenTheNoiseIsKnown(string name)
     {

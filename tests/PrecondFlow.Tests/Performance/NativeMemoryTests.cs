@@ -36,11 +36,9 @@ public class NativeMemoryTests(ITestOutputHelper output)
         return new PointCloud(points, labels, 4);
     }
 
-    [Fact]
+    [LinuxOnlyFact]
     public void TrainingStepsKeepResidentMemoryFlat()
     {
-        if (!ResidentMemory.Available)
-            return;   // Linux only: nothing to read elsewhere
         var data = Data();
         manual_seed(1);
         using var field = new MlpVectorField(Field);
@@ -60,11 +58,9 @@ public class NativeMemoryTests(ITestOutputHelper output)
         Assert.True(liveEnd <= liveWarm, $"live tensor handles grew from {liveWarm} to {liveEnd}");
     }
 
-    [Fact]
+    [LinuxOnlyFact]
     public void SamplingStepsKeepResidentMemoryFlat()
     {
-        if (!ResidentMemory.Available)
-            return;
         manual_seed(2);
         using var field = new MlpVectorField(Field);
         field.eval();

@@ -14,8 +14,22 @@ internal static class PreconditionerCases
     public static RealNvpOptions QuickRealNvp { get; } = new(
         Couplings: 4, Hidden: 16, HiddenLayers: 2, Steps: 30, BatchSize: 128, LearningRate: 1e-2, LogEvery: 10);
 
+    /// <summary>
+    /// Short flow-matching training with a fixed-step solver: 30 steps move the points well away from the identity, and
+    /// RK4 with 20 steps keeps P a smooth function of x (no adaptive step choices) while staying fast.
+    /// </summary>
+    public static FlowPreconditionerOptions QuickFlow { get; } = new(Steps: 30, BatchSize: 128, Solver: "rk4", SolverSteps: 20);
+
     public static IEnumerable<string> Kinds =>
-        ["identity", "whiten", "class-whiten", "realnvp", "realnvp-conditional", "chain"];
+        ["identity", "whiten", "class-whiten", "realnvp", "realnvp-conditional", "flow", "chain"];
+
+    /// <summary>
+    /// The largest relative round-trip error ‖P⁻¹(P(x)) − x‖/‖x‖ a member may show in float64. Exact inverses lose only
+    /// rounding (~1e-15 times the conditioning), so 1e-6 leaves a wide margin; the flow preconditioner's P and P⁻¹ are
+    /// two numerical ODE solutions that invert each other only to the solver's accuracy, which its
+    /// <see cref="FlowPreconditioner.RoundTripThreshold"/> bounds.
+    /// </summary>
+    public static double RoundTripTolerance(string kind) => kind == "flow" ? FlowPreconditioner.RoundTripThreshold : 1e-6;
 
     public static TheoryData<string> AllKinds => new(Kinds);
 
@@ -44,6 +58,7 @@ internal static class PreconditionerCases
             "class-whiten" => new ClassConditionalWhitening(dim, NumClasses),
             "realnvp" => new RealNvp(dim, QuickRealNvp),
             "realnvp-conditional" => new RealNvp(dim, QuickRealNvp, NumClasses),
+            "flow" => new FlowPreconditioner(dim, QuickFlow),
             "chain" => new PreconditionerChain(new ClassConditionalWhitening(dim, NumClasses), new RealNvp(dim, QuickRealNvp)),
             _ => throw new ArgumentException($"no test case '{kind}'", nameof(kind)),
         };

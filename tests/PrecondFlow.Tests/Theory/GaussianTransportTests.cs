@@ -1,3 +1,4 @@
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Paths.Schedulers;
 using PrecondFlow.Theory;
 using TorchSharp;
@@ -103,7 +104,7 @@ public class GaussianTransportTests
         using var scope = NewDisposeScope();
         using var generator = new Generator(9);
         var x = transport.Sample(100_000, generator);
-        var gap = (SymmetricMatrices.Covariance(x) - transport.Covariance).abs().max().item<double>();
+        var gap = (SampleCovariance.Of(x) - transport.Covariance).abs().max().item<double>();
         // Entries of a sample covariance have standard error ≤ λ_max·√(2/n) ≈ 0.0045.
         Assert.True(gap < 0.02, $"covariance gap {gap:G3}");
     }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using PrecondFlow.Data.Internal;
 
 namespace PrecondFlow.Metrics.Internal;
 
@@ -36,15 +37,6 @@ internal static class Subsampling
                 $"The subsample size must be at least {minimumCount}; 2000 is the default.");
     }
 
-    private static void Check(Tensor x, string name, long minimumCount, string metric)
-    {
-        if (x.dim() != 2)
-            throw new ArgumentException(
-                $"{metric}: '{name}' must be an (n, d) matrix of points; got shape [{string.Join(", ", x.shape)}].", name);
-        if (!x.is_floating_point())
-            throw new ArgumentException($"{metric}: '{name}' must hold floating-point values; got {x.dtype}.", name);
-        if (x.shape[0] < minimumCount)
-            throw new ArgumentException(
-                $"{metric}: '{name}' has {x.shape[0]} points; at least {minimumCount} are needed.", name);
-    }
+    private static void Check(Tensor x, string name, long minimumCount, string metric) =>
+        PointChecks.Points(x, name, metric, minimumCount);
 }

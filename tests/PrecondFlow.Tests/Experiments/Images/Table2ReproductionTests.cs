@@ -1,6 +1,10 @@
 using System.Text.Json;
+using PrecondFlow.Data.Images;
 using PrecondFlow.Experiments.Images;
 using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Images;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
 
 namespace PrecondFlow.Tests.Experiments.Images;
 
@@ -8,7 +12,7 @@ namespace PrecondFlow.Tests.Experiments.Images;
 /// The quick budget of the Table 2 reproduction checks structure and sanity only: every arm and seed, finite and plausible
 /// numbers, every figure written and linked, the shared networks reused from the cache, and the same numbers on a rerun.
 /// </summary>
-public class Table2ReproductionTests(QuickTable2 runs) : IClassFixture<QuickTable2>
+public class Table2ReproductionTests(QuickTable2 runs, ITestOutputHelper output) : IClassFixture<QuickTable2>
 {
     public static TheoryData<string> Datasets => new() { "mnist", "fashion-mnist" };
 
@@ -29,9 +33,23 @@ public class Table2ReproductionTests(QuickTable2 runs) : IClassFixture<QuickTabl
             Assert.All(arm.Values(Table2Experiment.Fid.Key), v => Assert.True(v > -1e-6));
             Assert.All(arm.Values(Table2Experiment.ClassError.Key), v => Assert.InRange(v, 0, 1));
         }
-        // Closed-form class-conditional whitening makes each class's latents isotropic, but the mixture of classes
-        // keeps the spread of the class means: κ(Cov P(x)) ≥ 1 always, and it must differ from the raw latents' κ.
-        Assert.All(result.Arms, a => Assert.All(a.Values(Table2Experiment.PushforwardKappa.Key), k => Assert.True(k >= 1)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Datasets))]
+    public void ClassConditionalWhiteningShrinksTheConditionNumberOfTheLatents(string dataset)
+    {
+        // The "none" arm trains on the raw latents, so its κ(Cov P(x)) is κ of the latent covariance (measured 38 on
+        // MNIST, 161 on Fashion-MNIST). Class-conditional whitening subtracts each class's own mean and whitens its own
+        // covariance, so on the training latents it was fitted on every class has mean 0 and scatter (nₖ − 1)·I, and
+        // Cov P(x) = (n − K)/(n − 1)·I: κ = 1 up to the float32 rounding of P(x) (1e-2 is a wide margin).
+        var result = Run(dataset).Result;
+        var raw = result.Arms.Single(a => a.Name == "none").Values(Table2Experiment.PushforwardKappa.Key);
+        var whitened = result.Arms.Single(a => a.Name == "class-whiten").Values(Table2Experiment.PushforwardKappa.Key);
+        output.WriteLine($"{dataset}: κ raw [{string.Join(", ", raw.Select(k => k.ToString("G6")))}], " +
+                         $"class-whitened [{string.Join(", ", whitened.Select(k => k.ToString("G6")))}]");
+        Assert.All(raw, r => Assert.True(r > 10, $"the raw latents' κ = {r:G4}: too well conditioned for the comparison to mean anything"));
+        Assert.All(whitened, w => Assert.InRange(w, 1.0, 1.01));
     }
 
     [Theory]
@@ -43,7 +61,14 @@ public class Table2ReproductionTests(QuickTable2 runs) : IClassFixture<QuickTabl
         var references = result.References!.ToDictionary(r => r.Key, r => r.Value);
         // 60 steps on 1 000 images separate ten classes far better than chance (10%); measured ≈ 0.8.
         Assert.InRange(references["classifier_test_accuracy"], 0.5, 1.0);
-        Assert.InRange(references["vae_reconstruction_mse"], 0, 0.25);
+        // The quick budget's VAE must have learned something: its error is well below an untrained VAE's on the same
+        // images (measured: 0.78× on MNIST, 0.76× on Fashion-MNIST; an untrained one is at 1×). The quick VAE is still
+        // worse than predicting the mean image (0.16 vs 0.068 on MNIST), so that stronger bar is not asserted here.
+        var test = ImageDatasets.Load(dataset).Test;
+        var untrained = UntrainedVaeError(test);
+        var vae = references["vae_reconstruction_mse"];
+        output.WriteLine($"{dataset}: VAE MSE {vae:G4}, untrained VAE {untrained:G4}, mean image {MeanImageError(test):G4}");
+        Assert.True(vae < 0.85 * untrained, $"VAE reconstruction MSE {vae:G4} vs {untrained:G4} for an untrained VAE");
         Assert.True(references["fid_vae_reconstructions"] >= 0);
         var report = File.ReadAllText(Path.Combine(Run(dataset).Folder, ExperimentReport.ReportFile));
         Assert.Contains("FID classifier: test accuracy", report);
@@ -103,5 +128,30 @@ public class Table2ReproductionTests(QuickTable2 runs) : IClassFixture<QuickTabl
         foreach (var (a, b) in first.Arms.Zip(second.Arms))
             foreach (var metric in Table2Experiment.Metrics)
                 Assert.Equal(a.Values(metric.Key), b.Values(metric.Key));
+    }
+
+    /// <summary>Reconstruction error of a freshly initialised VAE (seeded) on the first 400 test images.</summary>
+    private static double UntrainedVaeError(ImageData test)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        using var vae = new ConvVae();
+        using var images = test.Subset(Enumerable.Range(0, 400).ToArray()).ImagesTensor();
+        return VaeTraining.ReconstructionError(vae, images);
+    }
+
+    /// <summary>Mean squared error per pixel of predicting every image by the mean image.</summary>
+    private static double MeanImageError(ImageData images)
+    {
+        var size = images.Height * images.Width;
+        var mean = new double[size];
+        for (var i = 0; i < images.Count; i++)
+            for (var p = 0; p < size; p++)
+                mean[p] += images.Pixels[i * size + p] / (double)images.Count;
+        double total = 0;
+        for (var i = 0; i < images.Count; i++)
+            for (var p = 0; p < size; p++)
+                total += Math.Pow(images.Pixels[i * size + p] - mean[p], 2);
+        return total / ((double)images.Count * size);
     }
 }

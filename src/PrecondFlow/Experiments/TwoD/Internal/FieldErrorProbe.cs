@@ -1,4 +1,5 @@
 using PrecondFlow.Fields;
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Preconditioning;
 using PrecondFlow.Sampling;
 using PrecondFlow.Theory;

@@ -21,6 +21,6 @@ internal static class MainFlow
     public static double ConditionNumber(Tensor points)
     {
         using var scope = NewDisposeScope();
-        return Theory.SymmetricMatrices.ConditionNumber(Theory.SymmetricMatrices.Covariance(points.detach().cpu().to(ScalarType.Float64)));
+        return LinearAlgebra.SymmetricMatrices.ConditionNumber(LinearAlgebra.SampleCovariance.Of(points.detach().cpu().to(ScalarType.Float64)));
     }
 }

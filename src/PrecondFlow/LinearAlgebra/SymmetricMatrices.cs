@@ -1,28 +1,16 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PrecondFlow.Theory;
+namespace PrecondFlow.LinearAlgebra;
 
 /// <summary>
-/// float64 linear algebra on symmetric matrices shared by the closed forms, the diagnostics and the
-/// metrics: sample covariances, matrix square roots by symmetric eigendecomposition, random rotations
-/// and matrices of a prescribed spectrum.
+/// float64 linear algebra on symmetric matrices, shared by the preconditioners, the diagnostics, the
+/// metrics and the closed forms: eigenvalues, matrix powers (S^½, S^(−½)) by symmetric
+/// eigendecomposition, condition numbers, random rotations and matrices of a prescribed spectrum.
+/// Sample covariances are in <see cref="SampleCovariance"/>.
 /// </summary>
 public static class SymmetricMatrices
 {
-    /// <summary>The unbiased sample covariance (divided by n − 1) of <paramref name="points"/>.</summary>
-    /// <param name="points">(n, d) samples, n ≥ 2, any floating dtype.</param>
-    /// <returns>(d, d) float64, exactly symmetric.</returns>
-    public static Tensor Covariance(Tensor points)
-    {
-        CheckPoints(points, nameof(points), minimumCount: 2);
-        using var scope = NewDisposeScope();
-        var x = points.to_type(ScalarType.Float64);
-        var centred = x - x.mean(new long[] { 0 }, keepdim: true);
-        var covariance = centred.T.matmul(centred) / (x.shape[0] - 1);
-        return Symmetrize(covariance).MoveToOuterDisposeScope();
-    }
-
     /// <summary>(A + Aᵀ)/2: removes the round-off asymmetry before an eigendecomposition.</summary>
     public static Tensor Symmetrize(Tensor matrix) => (matrix + matrix.T) * 0.5;
 
@@ -34,6 +22,20 @@ public static class SymmetricMatrices
         CheckSquare(matrix, nameof(matrix));
         using var scope = NewDisposeScope();
         return linalg.eigvalsh(Symmetrize(matrix.to_type(ScalarType.Float64))).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The symmetric eigendecomposition S = V diag(λ) Vᵀ in float64 (torch.linalg.eigh of (S + Sᵀ)/2).
+    /// </summary>
+    /// <param name="matrix">(d, d) symmetric, any floating dtype.</param>
+    /// <returns>Values: (d) float64 eigenvalues, ascending; Vectors: (d, d) float64, the orthonormal
+    /// eigenvector of Values[i] in column i.</returns>
+    public static (Tensor Values, Tensor Vectors) Decompose(Tensor matrix)
+    {
+        CheckSquare(matrix, nameof(matrix));
+        using var scope = NewDisposeScope();
+        var (values, vectors) = linalg.eigh(Symmetrize(matrix.to_type(ScalarType.Float64)));
+        return (values.MoveToOuterDisposeScope(), vectors.MoveToOuterDisposeScope());
     }
 
     /// <summary>
@@ -66,9 +68,8 @@ public static class SymmetricMatrices
     /// <returns>(d, d) float64, symmetric.</returns>
     public static Tensor Power(Tensor matrix, double power)
     {
-        CheckSquare(matrix, nameof(matrix));
         using var scope = NewDisposeScope();
-        var (values, vectors) = linalg.eigh(Symmetrize(matrix.to_type(ScalarType.Float64)));
+        var (values, vectors) = Decompose(matrix);
         if (power < 0)
         {
             var smallest = values[0].item<double>();
@@ -77,10 +78,14 @@ public static class SymmetricMatrices
                     $"A negative power ({power}) needs a positive definite matrix; its smallest eigenvalue is {smallest:G6}. " +
                     "Regularise it (add εI) or use more samples than dimensions.", nameof(matrix));
         }
-        var scaled = values.clamp_min(0).pow(power);
-        var result = (vectors * scaled.unsqueeze(0)).matmul(vectors.T);
-        return Symmetrize(result).MoveToOuterDisposeScope();
+        return FromEigen(vectors, values.clamp_min(0).pow(power)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>V diag(f) Vᵀ, symmetrised: a function of a symmetric matrix from its eigendecomposition.</summary>
+    /// <param name="vectors">(d, d) orthonormal eigenvectors in columns.</param>
+    /// <param name="f">(d) the function of the eigenvalues, f(λᵢ), in the order of the columns.</param>
+    internal static Tensor FromEigen(Tensor vectors, Tensor f) =>
+        Symmetrize((vectors * f.unsqueeze(0)).matmul(vectors.T));
 
     /// <summary>The symmetric square root S^½ (negative round-off eigenvalues clamped to zero).</summary>
     public static Tensor Sqrt(Tensor matrix) => Power(matrix, 0.5);
@@ -110,7 +115,7 @@ public static class SymmetricMatrices
         using var scope = NewDisposeScope();
         var q = RandomOrthogonal(eigenvalues.Count, generator);
         var lambda = tensor(eigenvalues.ToArray(), dtype: ScalarType.Float64);
-        return Symmetrize((q * lambda.unsqueeze(0)).matmul(q.T)).MoveToOuterDisposeScope();
+        return FromEigen(q, lambda).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -133,18 +138,6 @@ public static class SymmetricMatrices
         return Enumerable.Range(0, dim)
             .Select(i => Math.Pow(conditionNumber, (double)i / (dim - 1) - 1))
             .ToArray();
-    }
-
-    internal static void CheckPoints(Tensor points, string name, long minimumCount = 1)
-    {
-        if (points.dim() != 2)
-            throw new ArgumentException(
-                $"'{name}' must be an (n, d) matrix of points; got shape [{string.Join(", ", points.shape)}].", name);
-        if (points.shape[0] < minimumCount)
-            throw new ArgumentException(
-                $"'{name}' has {points.shape[0]} points; at least {minimumCount} are needed.", name);
-        if (!points.is_floating_point())
-            throw new ArgumentException($"'{name}' must hold floating-point values; got {points.dtype}.", name);
     }
 
     internal static void CheckSquare(Tensor matrix, string name)
