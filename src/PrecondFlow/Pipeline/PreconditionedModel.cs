@@ -3,7 +3,6 @@ using PrecondFlow.Data;
 using PrecondFlow.Fields;
 using PrecondFlow.IO;
 using PrecondFlow.Preconditioning;
-using PrecondFlow.Reporting;
 using PrecondFlow.Sampling;
 using PrecondFlow.Solvers;
 using PrecondFlow.Training;
@@ -196,7 +195,6 @@ public sealed class PreconditionedModel : IDisposable
             Json.WriteFile(Path.Combine(staging, ManifestFile), new Manifest(FormatVersion, Preconditioner.Name, Times, PreconditionerFit));
             if (runConfiguration is not null)
                 Json.WriteFile(Path.Combine(staging, ModelFolder.RunFile), runConfiguration);
-            ModelFolder.WriteLossChart(Path.Combine(staging, ModelFolder.LossChart), ("main flow", Trainer.LossTrace));
             extra?.Invoke(staging);
         });
     }

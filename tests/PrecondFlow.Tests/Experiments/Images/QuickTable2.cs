@@ -1,3 +1,4 @@
+using PrecondFlow.Devices;
 using PrecondFlow.Experiments.Images;
 using PrecondFlow.Experiments.TwoD;
 using static TorchSharp.torch;
@@ -21,7 +22,10 @@ public sealed class QuickTable2 : IDisposable
     {
         var folder = Path.Combine(Root, name);
         var settings = new Table2Reproduction.Settings(dataset, SeedCount: 2, Budget: ImageBudget.Quick, CacheDir: Path.Combine(Root, "cache"));
-        return (Table2Reproduction.RunAndWrite(settings, CPU, folder), folder);
+        var result = Table2Reproduction.Run(settings, CPU);
+        ExperimentReport.Write(folder, result, Table2Reproduction.Command(settings),
+            Table2Reproduction.Runtime(RuntimeInfo.Collect(CPU), ompNumThreads: null, settings));
+        return (result, folder);
     }
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"precondflow-table2-{Guid.NewGuid():N}");
