@@ -39,7 +39,7 @@ internal static class TrainCommand
 
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             long s = parse.GetValue(seed);
             var folder = parse.GetValue(output)!;
             int every = parse.GetValue(checkpointEvery);
@@ -64,7 +64,7 @@ internal static class TrainCommand
                 training = options,
                 parameters = VectorFields.ParameterCount(m.Field),
                 stage_seconds = m.Times,
-                runtime = RuntimeInfo.Collect(dev),
+                runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)),
             };
             void SaveCheckpoint(PreconditionedModel m, int step)
             {

@@ -18,10 +18,11 @@ public static class Table2Reproduction
     /// <param name="Dataset">"mnist" or "fashion-mnist".</param>
     /// <param name="SeedCount">Seeds per arm (0, 1, …), at least 2.</param>
     /// <param name="Budget">Quick, default or the paper's.</param>
-    /// <param name="DataDir">Where the data set is (null: the standard places, see <see cref="ImageDatasets"/>).</param>
+    /// <param name="DataLocations">The folders searched for the data set, in order (see <see cref="ImageDatasets"/>); null: the
+    /// standard installations outside any project folder (<see cref="ImageDatasets.StandardLocations"/> with no start folder).</param>
     /// <param name="CacheDir">Where trained networks and latents are kept between runs.</param>
-    public sealed record Settings(string Dataset, int SeedCount = 2, ImageBudget Budget = ImageBudget.Default, string? DataDir = null,
-        string CacheDir = DefaultCacheFolder)
+    public sealed record Settings(string Dataset, int SeedCount = 2, ImageBudget Budget = ImageBudget.Default,
+        IReadOnlyList<string>? DataLocations = null, string CacheDir = DefaultCacheFolder)
     {
         public IReadOnlyList<long> Seeds => Enumerable.Range(0, SeedCount).Select(i => (long)i).ToArray();
 
@@ -41,7 +42,8 @@ public static class Table2Reproduction
         settings.Validate();
         options ??= Table2Options.For(settings.Dataset, settings.Budget);
         options.Validate();
-        var data = Limit(ImageDatasets.Load(settings.Dataset, settings.DataDir, options.SplitSeed), options);
+        var data = Limit(ImageDatasets.Load(settings.Dataset, settings.DataLocations ?? ImageDatasets.StandardLocations(settings.Dataset, []),
+            options.SplitSeed), options);
         using var networks = ImageNetworkCache.Prepare(data, options, settings.CacheDir, device, progress);
         return Table2Experiment.Run(options, data, networks, settings.Seeds, device, progress);
     }
