@@ -23,7 +23,8 @@ internal static class BenchRun
             settings.Validate();
             // Before the first TorchSharp call: libgomp reads the variable when libtorch loads.
             OpenMpEnvironment.Apply(settings.OmpWaitPolicy);
-            var device = DeviceSelection.Resolve(settings.Device, settings.LibTorch);
+            var libTorch = settings.LibTorch ?? Environment.GetEnvironmentVariable(DeviceSelection.LibTorchVariable);
+            var device = DeviceSelection.Resolve(settings.Device, libTorch);
             if (settings.Threads > 0)
                 set_num_threads(settings.Threads);
             var date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ");
@@ -52,7 +53,7 @@ internal static class BenchRun
                 }
             }
 
-            var report = new BenchReport("precondflow", date, RuntimeInfo.Collect(device), OpenMpEnvironment.Current(),
+            var report = new BenchReport("precondflow", date, RuntimeInfo.Collect(device, libTorch), OpenMpEnvironment.Current(),
                 settings.Quick, results, soak);
             if (results.Count > 0)
                 console.Write(ResultTables.Workloads(report));

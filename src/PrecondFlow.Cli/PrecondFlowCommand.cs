@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using PrecondFlow.Cli.Commands;
 
 namespace PrecondFlow.Cli;
@@ -6,9 +7,17 @@ namespace PrecondFlow.Cli;
 /// <summary>The `precondflow` command line: the table of contents of every command.</summary>
 public static class PrecondFlowCommand
 {
-    public static RootCommand Create() => new(
+    /// <summary>The command's name in usage lines and help, whatever the executable is called (e.g. PrecondFlow.Cli under
+    /// `dotnet run`, or a test host).</summary>
+    public const string Name = "precondflow";
+
+    /// <summary>The root command. A <see cref="RootCommand"/> would take its name from the executable, so this is a plain
+    /// command named <see cref="Name"/> with the root's --help and --version options.</summary>
+    public static Command Create() => new(Name,
         "PrecondFlow: flow matching and score matching with invertible preconditioners (Preconditioned Score and Flow Matching).")
     {
+        new HelpOption(),
+        new VersionOption(),
         InfoCommand.Create(),
         DemoCommand.Create(),
         TrainCommand.Create(),

@@ -28,12 +28,12 @@ internal static class DemoCommand
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             var options = new DemoOptions(Steps: parse.GetValue(steps), Seed: parse.GetValue(seed), Preconditioner: parse.GetValue(preconditioner)!);
             var result = ProgressDisplay.Run(stages =>
                 BaselineDemo.Run(options, dev, (name, total) => new TrainingProgressBar(stages.Add(name, total))));
             var folder = parse.GetValue(output)!;
-            DemoReport.Write(folder, result, RuntimeInfo.Collect(dev));
+            DemoReport.Write(folder, result, ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)));
 
             var table = new Table().AddColumns("preconditioner", "sliced W₂ to held-out data", "MMD²", "P seconds", "main-flow seconds", "NFE");
             foreach (var arm in result.Arms)

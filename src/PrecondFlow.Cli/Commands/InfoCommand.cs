@@ -18,8 +18,8 @@ internal static class InfoCommand
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var resolved = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
-            var info = RuntimeInfo.Collect(resolved);
+            var resolved = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var info = ProcessEnvironment.Runtime(resolved, parse.GetValue(libtorch));
             var table = new Table().AddColumn("").AddColumn("");
             table.HideHeaders();
             table.AddRow("PrecondFlow", info.PrecondFlowVersion);

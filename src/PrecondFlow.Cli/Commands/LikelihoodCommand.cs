@@ -31,7 +31,7 @@ internal static class LikelihoodCommand
             command.Options.Add(option);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             long s = parse.GetValue(seed);
             using var model = PreconditionedModel.Load(parse.GetValue(modelFolder)!, dev);
             var points = data.Load(parse, s);

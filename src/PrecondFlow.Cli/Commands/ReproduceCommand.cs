@@ -4,6 +4,7 @@ using PrecondFlow.Data.Images;
 using PrecondFlow.Devices;
 using PrecondFlow.Experiments.Images;
 using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Reporting;
 using Spectre.Console;
 
 namespace PrecondFlow.Cli.Commands;
@@ -76,15 +77,28 @@ internal static class ReproduceCommand
             var settings = new ReproductionSettings(seedCount, parse.GetValue(quick));
             settings.Validate();
             var folder = parse.GetValue(output) ?? (images ? $"precondflow-{name}-{parse.GetValue(dataset)}" : $"precondflow-{name}");
-            var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             if (parse.GetValue(threads) is { } count)
                 TorchSharp.torch.set_num_threads(count);
             var budget = parse.GetValue(quick) ? ImageBudget.Quick : parse.GetValue(paper) ? ImageBudget.Paper : ImageBudget.Default;
+            var runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch));
+            var ompNumThreads = ProcessEnvironment.OmpNumThreads;
             var results = images
-                ? ProgressDisplay.Run(stages => (IReadOnlyList<ExperimentResult>)[Table2Reproduction.RunAndWrite(
-                    new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget, parse.GetValue(dataDir), parse.GetValue(cacheDir)!),
-                    dev, folder, new StageProgress(stages))])
-                : ProgressDisplay.Run(stages => TwoDReproduction.RunAndWrite(name, settings, dev, folder, new StageProgress(stages)));
+                ? ProgressDisplay.Run(stages =>
+                {
+                    var imageSettings = new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget,
+                        ProcessEnvironment.ImageDataLocations(parse.GetValue(dataset)!, parse.GetValue(dataDir)), parse.GetValue(cacheDir)!);
+                    var result = Table2Reproduction.Run(imageSettings, dev, new StageProgress(stages));
+                    ExperimentReport.Write(folder, result, Table2Reproduction.Command(imageSettings),
+                        Table2Reproduction.Runtime(runtime, ompNumThreads, imageSettings));
+                    return (IReadOnlyList<ExperimentResult>)[result];
+                })
+                : ProgressDisplay.Run(stages =>
+                {
+                    var twoD = TwoDReproduction.RunAll(name, settings, dev, new StageProgress(stages));
+                    TwoDReproductionReport.Write(folder, name, twoD, settings, TwoDReproduction.Runtime(runtime, ompNumThreads, settings));
+                    return twoD;
+                });
 
             foreach (var result in results)
             {

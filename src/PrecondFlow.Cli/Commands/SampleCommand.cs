@@ -35,7 +35,7 @@ internal static class SampleCommand
 
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             var outFile = parse.GetValue(output)!;
             if (!PointCloudFiles.Extensions.Any(e => outFile.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
                 throw new ArgumentException($"--out: '{outFile}' must end in {string.Join(" or ", PointCloudFiles.Extensions)}.");

@@ -5,6 +5,7 @@ using PrecondFlow.Devices;
 using PrecondFlow.Fields;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Preconditioning;
+using PrecondFlow.Reporting;
 using PrecondFlow.Training;
 using Spectre.Console;
 using TorchSharp;
@@ -38,7 +39,7 @@ internal static class TrainCommand
 
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var dev = DeviceSelection.Resolve(parse.GetValue(device)!, parse.GetValue(libtorch));
+            var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             long s = parse.GetValue(seed);
             var folder = parse.GetValue(output)!;
             int every = parse.GetValue(checkpointEvery);
@@ -62,12 +63,12 @@ internal static class TrainCommand
                 training = options,
                 parameters = VectorFields.ParameterCount(m.Field),
                 stage_seconds = m.Times,
-                runtime = RuntimeInfo.Collect(dev),
+                runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)),
             };
             void SaveCheckpoint(PreconditionedModel m, int step)
             {
                 if (every > 0 && step % every == 0 && step < options.Steps)
-                    m.Save(folder, Run(m));
+                    m.Save(folder, Run(m), staging => WriteLossChart(m, staging));
             }
 
             using var trained = ProgressDisplay.Run(stages =>
@@ -83,7 +84,7 @@ internal static class TrainCommand
                 field.to(dev);
                 return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint);
             });
-            trained.Save(folder, Run(trained));
+            trained.Save(folder, Run(trained), staging => WriteLossChart(trained, staging));
 
             var table = new Table().AddColumns("model folder", "preconditioner", "steps", "final loss", "P seconds", "main-flow seconds");
             table.AddRow(Markup.Escape(folder), Markup.Escape(resumeFrom is null ? preconditionerSpec : trained.Preconditioner.Name), trained.Trainer!.Step.ToString(),
@@ -93,6 +94,10 @@ internal static class TrainCommand
         }));
         return command;
     }
+
+    /// <summary>The main flow's loss curve as <c>loss.png</c> of the model folder being written.</summary>
+    private static void WriteLossChart(PreconditionedModel model, string staging) =>
+        LossChart.Write(Path.Combine(staging, LossChart.File), ("main flow", model.Trainer!.LossTrace));
 
     private static bool IsConditionalOn(this FieldConfig config, Data.PointCloud data) => config.NumClasses > 0 && data.HasLabels;
 }

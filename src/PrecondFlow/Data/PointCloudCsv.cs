@@ -13,7 +13,7 @@ namespace PrecondFlow.Data;
 /// point, exponents allowed). The writer emits <c>x1,x2,...,xd[,label]</c> and each value in its
 /// shortest round-trip form, so a float32 or float64 cloud reads back bit for bit.
 /// </summary>
-public static class PointCloudCsv
+internal static class PointCloudCsv
 {
     private const string LabelColumn = "label";
 

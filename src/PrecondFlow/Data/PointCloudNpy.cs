@@ -8,7 +8,7 @@ namespace PrecondFlow.Data;
 /// (n, d) (a 1-D array of n values is read as (n, 1)); the labels, when there are any, in the
 /// sibling <c>X.labels.npy</c>, an int64 (or, when read, int32) array of shape (n).
 /// </summary>
-public static class PointCloudNpy
+internal static class PointCloudNpy
 {
     private static readonly string[] PointTypes = ["<f4", "<f8"];
     private static readonly string[] LabelTypes = ["<i8", "<i4"];

@@ -6,13 +6,14 @@ namespace PrecondFlow.Devices;
 
 /// <summary>
 /// Chooses the compute device. The CPU build of libtorch ships with PrecondFlow; CUDA uses the libtorch of an
-/// existing installation (for example a PyTorch install: the folder <c>torch/lib</c> of its site-packages), named
-/// by <see cref="LibTorchVariable"/> or an explicit folder. That folder's libraries are loaded before TorchSharp
-/// initialises, so they take the place of the bundled CPU ones.
+/// existing installation (for example a PyTorch install: the folder <c>torch/lib</c> of its site-packages), passed as
+/// an explicit folder (the command line takes it from <c>--libtorch</c> or <see cref="LibTorchVariable"/>). That folder's
+/// libraries are loaded before TorchSharp initialises, so they take the place of the bundled CPU ones.
 /// </summary>
 public static class DeviceSelection
 {
-    /// <summary>Environment variable naming a folder with a CUDA-enabled libtorch (libtorch_cuda.so and friends).</summary>
+    /// <summary>Environment variable in which the command line looks for a folder with a CUDA-enabled libtorch
+    /// (libtorch_cuda.so and friends).</summary>
     public const string LibTorchVariable = "PRECONDFLOW_LIBTORCH";
 
     public static IReadOnlyList<string> Names { get; } = new[] { "auto", "cpu", "cuda" };
@@ -27,7 +28,7 @@ public static class DeviceSelection
     /// "cuda" throws with the reason when it cannot.
     /// </summary>
     /// <param name="name">Device name as given by the user.</param>
-    /// <param name="libTorchFolder">Folder of a CUDA libtorch; defaults to the environment variable.</param>
+    /// <param name="libTorchFolder">Folder of a CUDA libtorch; null when there is none.</param>
     public static Device Resolve(string name, string? libTorchFolder = null)
     {
         switch (name)
@@ -49,7 +50,7 @@ public static class DeviceSelection
     /// <summary>Whether CUDA can be used, and if not, why not (in words a user can act on).</summary>
     public static (bool Available, string Reason) TryCuda(string? libTorchFolder = null)
     {
-        var folder = libTorchFolder ?? Environment.GetEnvironmentVariable(LibTorchVariable);
+        var folder = libTorchFolder;
         if (string.IsNullOrWhiteSpace(folder))
             return (false, "this build bundles the CPU libtorch only; set " + LibTorchVariable +
                 " to the lib folder of a CUDA libtorch (e.g. the torch/lib folder of a PyTorch install) to use a GPU.");

@@ -14,9 +14,12 @@ public sealed record RuntimeInfo(
     string Os,
     int ProcessorCount)
 {
-    public static RuntimeInfo Collect(torch.Device device)
+    /// <summary>Collects the facts for computations on <paramref name="device"/>.</summary>
+    /// <param name="libTorchFolder">The CUDA libtorch folder that <see cref="DeviceSelection"/> was given, if any: CUDA's
+    /// availability is judged with it.</param>
+    public static RuntimeInfo Collect(torch.Device device, string? libTorchFolder = null)
     {
-        var (cuda, reason) = device.type == DeviceType.CUDA ? (true, "in use") : DeviceSelection.TryCuda();
+        var (cuda, reason) = device.type == DeviceType.CUDA ? (true, "in use") : DeviceSelection.TryCuda(libTorchFolder);
         return new RuntimeInfo(
             typeof(RuntimeInfo).Assembly.GetName().Version?.ToString(3) ?? "unknown",
             typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown",

@@ -4,7 +4,6 @@ using PrecondFlow.Data;
 using PrecondFlow.Fields;
 using PrecondFlow.IO;
 using PrecondFlow.Preconditioning;
-using PrecondFlow.Reporting;
 using PrecondFlow.Sampling;
 using PrecondFlow.Solvers;
 using PrecondFlow.Training;
@@ -306,7 +305,6 @@ public sealed class PreconditionedModel : IDisposable
                 new ManifestState(Times, PreconditionerFit), fileNames: []);
             if (runConfiguration is not null)
                 Json.WriteFile(Path.Combine(staging, ModelFolder.RunFile), runConfiguration);
-            ModelFolder.WriteLossChart(Path.Combine(staging, ModelFolder.LossChart), ("main flow", Trainer.LossTrace));
             extra?.Invoke(staging);
         });
     }

@@ -1,4 +1,6 @@
+using PrecondFlow.Devices;
 using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Reporting;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Tests.Experiments;
@@ -13,7 +15,10 @@ public sealed class QuickReproduction : IDisposable
 
     public QuickReproduction()
     {
-        Results = TwoDReproduction.RunAndWrite(TwoDReproduction.All, new ReproductionSettings(Seeds, Quick: true), CPU, Folder);
+        var settings = new ReproductionSettings(Seeds, Quick: true);
+        Results = TwoDReproduction.RunAll(TwoDReproduction.All, settings, CPU);
+        TwoDReproductionReport.Write(Folder, TwoDReproduction.All, Results, settings,
+            TwoDReproduction.Runtime(RuntimeInfo.Collect(CPU), ompNumThreads: null, settings));
     }
 
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), $"precondflow-reproduce-{Guid.NewGuid():N}");

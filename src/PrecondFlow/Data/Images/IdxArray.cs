@@ -7,4 +7,4 @@ namespace PrecondFlow.Data.Images;
 /// </summary>
 /// <param name="Shape">The extents, outermost first; their product is <c>Data.Length</c>.</param>
 /// <param name="Data">The elements, row-major.</param>
-public sealed record IdxArray(int[] Shape, byte[] Data);
+internal sealed record IdxArray(int[] Shape, byte[] Data);

@@ -10,7 +10,7 @@ namespace PrecondFlow.Data.Images;
 /// supported. Files may be gzip-compressed; compression is recognised by the gzip signature
 /// (1f 8b) at the start, not by the file name.
 /// </summary>
-public static class IdxFile
+internal static class IdxFile
 {
     /// <summary>The element-type byte of unsigned bytes, the only type this reader handles.</summary>
     public const byte UnsignedByte = 0x08;

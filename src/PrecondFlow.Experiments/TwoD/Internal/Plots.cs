@@ -9,15 +9,15 @@ internal static class Plots
     public static Figure LossFigure(IReadOnlyList<ArmResult> arms, string caption)
     {
         var series = arms.Select(a => Line(a.Label, a.MeanLoss())).ToArray();
-        return new Figure("loss.png", caption,
-            path => Charts.Lines(path, "Training loss of the main flow (mean over seeds)", "step", "loss (log scale)", series, logY: true));
+        return new LineFigure("loss.png", caption,
+            "Training loss of the main flow (mean over seeds)", "step", "loss (log scale)", series, LogY: true);
     }
 
     /// <summary>A curve measured during training, mean over seeds, one line per arm (log scale).</summary>
     public static Figure CurveFigure(string file, IReadOnlyList<ArmResult> arms, string curve, string title, string yLabel, string caption)
     {
         var series = arms.Select(a => Line(a.Label, a.MeanCurve(curve))).ToArray();
-        return new Figure(file, caption, path => Charts.Lines(path, title, "step", yLabel, series, logY: true));
+        return new LineFigure(file, caption, title, "step", yLabel, series, LogY: true);
     }
 
     private static Series Line(string name, IReadOnlyList<CurvePoint> points) =>
