@@ -158,12 +158,25 @@ public class PreconditionerFamilyTests
         static long Network(IPreconditioner m) => m is RealNvp r
             ? r.NamedParameters.Sum(n => n.Parameter.numel())
             : throw new ArgumentException(m.Name);
+        // The flow preconditioner's unconditional MLP with raw time: (d + 1) → widths → d, weights and biases.
+        static long Mlp(int dim, int[] widths)
+        {
+            long count = 0;
+            int inputs = dim + 1;
+            foreach (var width in widths.Append(dim))
+            {
+                count += (long)inputs * width + width;
+                inputs = width;
+            }
+            return count;
+        }
         long expected = p switch
         {
             IdentityPreconditioner => 0,
             AffineWhitening => d + d * d,
             ClassConditionalWhitening => k * (d + d * d),
             RealNvp => Network(p),
+            FlowPreconditioner f => Mlp(d, f.Options.HiddenWidths),
             PreconditionerChain c => k * (d + d * d) + Network(c.Members[1]),
             _ => throw new ArgumentException(kind),
         };
