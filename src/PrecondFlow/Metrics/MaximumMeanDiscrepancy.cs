@@ -64,17 +64,67 @@ public static class MaximumMeanDiscrepancy
         var bandwidths = factors.Select(f => f * scale).ToArray();
 
         double sxx = 0, syy = 0, sxy = 0;
-        foreach (var h in bandwidths)
+        foreach (var (kxx, kyy, kxy) in KernelSums(dxx, dyy, dxy, bandwidths))
         {
-            using var perBandwidth = NewDisposeScope();
-            var gamma = -1 / (2 * h * h);
-            // The diagonals hold k(x, x) = 1 exactly (distance 0): subtract them for the U-statistic.
-            sxx += (dxx * gamma).exp_().sum().item<double>() - n;
-            syy += (dyy * gamma).exp_().sum().item<double>() - m;
-            sxy += (dxy * gamma).exp_().sum().item<double>();
+            sxx += kxx;
+            syy += kyy;
+            sxy += kxy;
         }
         var value = sxx / (n * (n - 1.0)) + syy / (m * (m - 1.0)) - 2 * sxy / ((double)n * m);
         return new MmdResult(value, bandwidths, median, n, m);
+    }
+
+    /// <summary>
+    /// Unbiased MMD² with single Gaussian kernels of fixed bandwidths h (in the units of the data), one value per
+    /// bandwidth: chosen once for a whole study, they put every curve on one scale, which the median heuristic of
+    /// <see cref="Compute"/> does not (its bandwidths follow each pair of sets). Same subsample as <see cref="Compute"/>
+    /// for the same seed.
+    /// </summary>
+    /// <param name="a">(n, d) points, n ≥ 2.</param>
+    /// <param name="b">(m, d) points, m ≥ 2.</param>
+    /// <param name="bandwidths">At least one bandwidth h &gt; 0: k(x, y) = exp(−‖x − y‖²/(2h²)).</param>
+    /// <param name="seed">Seed of the subsampling (unused when both sets are small enough).</param>
+    /// <param name="maxSamples">At most this many points of each set are used.</param>
+    public static FixedBandwidthMmd AtBandwidths(Tensor a, Tensor b, IReadOnlyList<double> bandwidths, long seed = 0,
+        int maxSamples = DefaultMaxSamples)
+    {
+        Subsampling.CheckPair(a, b, minimumCount: 2, "MMD");
+        Subsampling.CheckMaxSamples(maxSamples, minimumCount: 2);
+        ArgumentNullException.ThrowIfNull(bandwidths);
+        if (bandwidths.Count == 0 || bandwidths.Any(h => !(h > 0) || double.IsInfinity(h)))
+            throw new ArgumentOutOfRangeException(nameof(bandwidths),
+                $"Bandwidths must be positive and finite (at least one), in the units of the data; got [{string.Join(", ", bandwidths)}].");
+
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(unchecked((ulong)seed));
+        var x = Subsampling.AtMost(a, maxSamples, generator);
+        var y = Subsampling.AtMost(b, maxSamples, generator);
+        var centre = cat(new[] { x, y }, 0).mean(new long[] { 0 }, keepdim: true);
+        x = x - centre;
+        y = y - centre;
+        long n = x.shape[0], m = y.shape[0];
+        var values = KernelSums(PairwiseDistances.SquaredWithin(x), PairwiseDistances.SquaredWithin(y),
+                PairwiseDistances.Squared(x, y), bandwidths)
+            .Select(s => s.Xx / (n * (n - 1.0)) + s.Yy / (m * (m - 1.0)) - 2 * s.Xy / ((double)n * m))
+            .ToArray();
+        return new FixedBandwidthMmd(bandwidths.ToArray(), values, n, m);
+    }
+
+    /// <summary>For each bandwidth, the kernel sums over distinct pairs within x, within y, and over all pairs across.</summary>
+    private static (double Xx, double Yy, double Xy)[] KernelSums(Tensor dxx, Tensor dyy, Tensor dxy, IReadOnlyList<double> bandwidths)
+    {
+        long n = dxx.shape[0], m = dyy.shape[0];
+        var sums = new (double Xx, double Yy, double Xy)[bandwidths.Count];
+        for (var i = 0; i < sums.Length; i++)
+        {
+            using var perBandwidth = NewDisposeScope();
+            var gamma = -1 / (2 * bandwidths[i] * bandwidths[i]);
+            // The diagonals hold k(x, x) = 1 exactly (distance 0): subtract them for the U-statistic.
+            sums[i] = ((dxx * gamma).exp_().sum().item<double>() - n,
+                (dyy * gamma).exp_().sum().item<double>() - m,
+                (dxy * gamma).exp_().sum().item<double>());
+        }
+        return sums;
     }
 
     /// <summary>The (lower) median of the distances between distinct points of the pooled sample.</summary>

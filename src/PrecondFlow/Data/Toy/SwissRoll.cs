@@ -9,7 +9,7 @@ namespace PrecondFlow.Data.Toy;
 /// √(E[t²]/2 ∓ 1/4 − m²)/7 with E[t²] = 9.75π²: 0.946 for x, whose mean is 2/7, and 0.993 for z,
 /// whose mean is 2/(21π)), and the noise level is in these scaled units. Unlabelled.
 /// </summary>
-public sealed class SwissRoll : ToyDataset
+public sealed class SwissRoll : ToyDataset, IHasGeneratingCurve
 {
     /// <summary>The divisor applied to scikit-learn's coordinates.</summary>
     public const double Divisor = 7.0;
@@ -25,6 +25,16 @@ public sealed class SwissRoll : ToyDataset
     public double Noise { get; }
 
     public override string Name => "swiss-roll";
+
+    /// <summary>The spiral t ↦ (t·cos t, t·sin t) / <see cref="Divisor"/>, t ∈ [1.5π, 4.5π].</summary>
+    public IReadOnlyList<CurvePiece> GeneratingCurve
+    {
+        get
+        {
+            var divisor = Divisor;
+            return [new CurvePiece(1.5 * Math.PI, 4.5 * Math.PI, t => stack([t * cos(t), t * sin(t)], dim: 1) / divisor)];
+        }
+    }
 
     protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
     {

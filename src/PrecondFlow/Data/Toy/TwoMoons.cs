@@ -9,7 +9,7 @@ namespace PrecondFlow.Data.Toy;
 /// <see cref="Noise"/>·ε with ε ~ N(0, I₂). Each point picks its moon with probability ½ (not an
 /// exact half split as in scikit-learn); the label is the moon.
 /// </summary>
-public sealed class TwoMoons : ToyDataset
+public sealed class TwoMoons : ToyDataset, IHasGeneratingCurve
 {
     /// <param name="noise">Standard deviation of the isotropic Gaussian noise (≥ 0).</param>
     public TwoMoons(double noise = 0.05)
@@ -24,6 +24,13 @@ public sealed class TwoMoons : ToyDataset
     public override string Name => "moons";
 
     public override int NumClasses => 2;
+
+    /// <summary>The two half circles, θ ∈ [0, π]: (cos θ − 0.5, sin θ − 0.25) and (0.5 − cos θ, 0.25 − sin θ).</summary>
+    public IReadOnlyList<CurvePiece> GeneratingCurve { get; } =
+    [
+        new CurvePiece(0, Math.PI, theta => stack([cos(theta) - 0.5, sin(theta) - 0.25], dim: 1)),
+        new CurvePiece(0, Math.PI, theta => stack([0.5 - cos(theta), 0.25 - sin(theta)], dim: 1)),
+    ];
 
     protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
     {
