@@ -23,7 +23,8 @@ const long seed = 7;
 var data = PointCloudFiles.Read(args[0]);                                    // (n, d) points, labels if the file has them
 var preconditioner = PreconditionerFactory.Create(name, data.Dim, data.NumClasses);
 var spec = new ModelSpec(new FieldConfig(Dim: data.Dim, Hidden: [128, 128]), Path: "linear");
-var field = VectorFields.Create(spec.Field, new Generator((ulong)seed));              // initial weights from the seed
+using var initialWeights = new Generator((ulong)seed);
+var field = VectorFields.Create(spec.Field, initialWeights);                 // initial weights drawn from the seed
 var training = new TrainingOptions(Steps: steps, BatchSize: 256, LearningRate: 1e-3, Seed: seed);
 
 using var model = PreconditionedModel.Train(data, preconditioner, field, spec, training);
