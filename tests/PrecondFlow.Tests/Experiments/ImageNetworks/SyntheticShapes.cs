@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace PrecondFlow.Tests.Images;
+namespace PrecondFlow.Tests.Experiments.ImageNetworks;
 
 /// <summary>
 /// Two classes of simple 28×28 shapes on a faint noise background: class 0 is a horizontal bar, class 1 a vertical

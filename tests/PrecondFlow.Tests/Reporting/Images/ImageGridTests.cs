@@ -2,7 +2,7 @@ using PrecondFlow.Images;
 using SkiaSharp;
 using static TorchSharp.torch;
 
-namespace PrecondFlow.Tests.Images;
+namespace PrecondFlow.Tests.Reporting.Images;
 
 public class ImageGridTests : IDisposable
 {

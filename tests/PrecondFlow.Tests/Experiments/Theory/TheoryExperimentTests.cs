@@ -1,7 +1,7 @@
 using System.Text.Json;
 using PrecondFlow.Theory;
 
-namespace PrecondFlow.Tests.Theory;
+namespace PrecondFlow.Tests.Experiments.Theory;
 
 public class TheoryExperimentTests
 {

@@ -4,7 +4,7 @@ using PrecondFlow.Paths;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PrecondFlow.Tests.Diagnostics;
+namespace PrecondFlow.Tests.Reporting.Diagnostics;
 
 public class ConditioningReportTests
 {

@@ -1,7 +1,7 @@
 using PrecondFlow.Images;
 using static TorchSharp.torch;
 
-namespace PrecondFlow.Tests.Images;
+namespace PrecondFlow.Tests.Experiments.ImageNetworks;
 
 public class ConvVaeTests
 {
