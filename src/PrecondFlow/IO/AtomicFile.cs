@@ -6,7 +6,7 @@ namespace PrecondFlow.IO;
 /// temporary file and leaves any previous version in place. Errors name the destination, never the
 /// temporary file.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     // The file-system calls that can fail part-way. Tests replace them to inject failures that a real file system
     // cannot be made to produce on demand (running as root, permissions are ignored).

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace PrecondFlow.IO;
 
 /// <summary>The project's JSON conventions: snake_case names, indented, NaN written as a named literal.</summary>
-public static class Json
+internal static class Json
 {
     public static JsonSerializerOptions Options { get; } = new()
     {

@@ -25,6 +25,9 @@ public sealed class PreconditionedModel : IDisposable
     public const string ManifestFile = "pipeline.json";
     public const string PreconditionerFolder = "preconditioner";
 
+    /// <summary>The file in which <see cref="Save"/> records the caller's run configuration, when one is given.</summary>
+    public const string RunFile = "run.json";
+
     /// <summary>What <c>pipeline.json</c> records (in the folder format of <see cref="FolderManifest"/>: kind "pipeline",
     /// settings: the preconditioner's name; state: the stage times and P's fit report).</summary>
     /// <param name="FormatVersion">The version the folder was written with.</param>
@@ -304,7 +307,7 @@ public sealed class PreconditionedModel : IDisposable
             FolderManifest.Write(staging, ManifestFile, Kind, new ManifestSettings(Preconditioner.Name),
                 new ManifestState(Times, PreconditionerFit), fileNames: []);
             if (runConfiguration is not null)
-                Json.WriteFile(Path.Combine(staging, ModelFolder.RunFile), runConfiguration);
+                Json.WriteFile(Path.Combine(staging, RunFile), runConfiguration);
             extra?.Invoke(staging);
         });
     }

@@ -33,7 +33,7 @@ public class ModelSaveTests : IDisposable
         model.Save(folder, new { note = "run configuration" });
 
         Assert.Empty(Directory.GetFiles(folder, "*.png", SearchOption.AllDirectories));
-        Assert.True(File.Exists(Path.Combine(folder, ModelFolder.RunFile)));
+        Assert.True(File.Exists(Path.Combine(folder, PreconditionedModel.RunFile)));
     }
 
     [Fact]

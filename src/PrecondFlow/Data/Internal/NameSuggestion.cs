@@ -1,7 +1,7 @@
 namespace PrecondFlow.Data.Internal;
 
 /// <summary>Finds the known name a mistyped one was probably meant to be, for "Did you mean ...?" hints.</summary>
-public static class NameSuggestion
+internal static class NameSuggestion
 {
     /// <summary>
     /// The candidate closest to <paramref name="input"/>, comparing lower-case letters and digits
