@@ -15,6 +15,7 @@ public sealed record RuntimeInfo(
     int ProcessorCount)
 {
     /// <summary>Collects the facts for computations on <paramref name="device"/>.</summary>
+    /// <param name="device">The device the computations run on; CUDA counts as available when it is in use.</param>
     /// <param name="libTorchFolder">The CUDA libtorch folder that <see cref="DeviceSelection"/> was given, if any: CUDA's
     /// availability is judged with it.</param>
     public static RuntimeInfo Collect(torch.Device device, string? libTorchFolder = null)
