@@ -14,7 +14,7 @@ public sealed class MlpVectorField : VectorField
     private readonly Embedding? labelEmbedding;
     private readonly Sequential network;
 
-    /// <summary>An MLP with default TorchSharp initialisation: Linear + activation per hidden width, then a Linear to Dim outputs.</summary>
+    /// <summary>Builds the MLP: a Linear layer and the activation per hidden width, then a Linear layer to Dim outputs.</summary>
     /// <param name="config">Uses Dim, NumClasses, Hidden, Activation, Time, TimeFeatures, Labels and LabelFeatures; Kind should be "mlp".</param>
     /// <exception cref="ArgumentException"><paramref name="config"/> fails <see cref="FieldConfig.Validate"/>.</exception>
     public MlpVectorField(FieldConfig config) : base("MlpVectorField", config.Dim, config.NumClasses)

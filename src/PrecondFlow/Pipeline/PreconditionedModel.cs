@@ -34,7 +34,7 @@ public sealed class PreconditionedModel : IDisposable
     /// <param name="FormatVersion">The version the folder was written with.</param>
     /// <param name="Preconditioner">P's name, e.g. "whiten" or "identity".</param>
     /// <param name="Times">Wall-clock seconds of each stage.</param>
-    /// <param name="PreconditionerFit">P's fit report; null when P was not fitted in the run that wrote the folder.</param>
+    /// <param name="PreconditionerFit">P's fit report; null when it was unknown to the model that was saved (e.g. P passed fitted without a report).</param>
     public sealed record Manifest(int FormatVersion, string Preconditioner, PipelineTimes Times, PreconditionerFitReport? PreconditionerFit);
 
     private sealed record ManifestSettings(string Preconditioner);

@@ -42,7 +42,8 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
     /// <param name="options">Architecture, training and solver settings; the small 2D default when null.</param>
     /// <param name="numClasses">Number of classes for a label-conditional field, or 0 for an unconditional one.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> &lt; 1 or <paramref name="numClasses"/> &lt; 0.</exception>
-    /// <exception cref="ArgumentException"><paramref name="options"/> fail <see cref="FlowPreconditionerOptions.Validate"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> fail <see cref="FlowPreconditionerOptions.Validate"/>, or name
+    /// hidden widths or an activation that <see cref="FieldConfig.Validate"/> rejects.</exception>
     public FlowPreconditioner(int dim, FlowPreconditionerOptions? options = null, int numClasses = 0)
     {
         if (dim < 1)
