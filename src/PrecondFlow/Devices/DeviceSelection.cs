@@ -16,6 +16,7 @@ public static class DeviceSelection
     /// (libtorch_cuda.so and friends).</summary>
     public const string LibTorchVariable = "PRECONDFLOW_LIBTORCH";
 
+    /// <summary>The device names <see cref="Resolve"/> accepts: "auto", "cpu", "cuda".</summary>
     public static IReadOnlyList<string> Names { get; } = new[] { "auto", "cpu", "cuda" };
 
     // Load order matters: each library's dependencies first.

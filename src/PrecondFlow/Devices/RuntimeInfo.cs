@@ -3,6 +3,15 @@ using TorchSharp;
 namespace PrecondFlow.Devices;
 
 /// <summary>Facts about the numerical runtime, for `precondflow info` and for results files.</summary>
+/// <param name="PrecondFlowVersion">Version of the PrecondFlow assembly (major.minor.patch).</param>
+/// <param name="TorchSharpVersion">Version of the TorchSharp assembly.</param>
+/// <param name="LibTorchVersion">Version of the native libtorch, as libtorch reports it.</param>
+/// <param name="Device">The device the computations run on, e.g. "cpu" or "cuda:0".</param>
+/// <param name="Threads">libtorch's intra-op thread count.</param>
+/// <param name="CudaAvailable">Whether CUDA is in use or could be initialised.</param>
+/// <param name="CudaStatus">Why CUDA is or is not available, in words.</param>
+/// <param name="Os">The operating system's description.</param>
+/// <param name="ProcessorCount">Logical processors of the machine.</param>
 public sealed record RuntimeInfo(
     string PrecondFlowVersion,
     string TorchSharpVersion,
@@ -15,6 +24,7 @@ public sealed record RuntimeInfo(
     int ProcessorCount)
 {
     /// <summary>Collects the facts for computations on <paramref name="device"/>.</summary>
+    /// <param name="device">The device the computations run on; CUDA counts as available when it is in use.</param>
     /// <param name="libTorchFolder">The CUDA libtorch folder that <see cref="DeviceSelection"/> was given, if any: CUDA's
     /// availability is judged with it.</param>
     public static RuntimeInfo Collect(torch.Device device, string? libTorchFolder = null)

@@ -43,8 +43,10 @@ public sealed record FieldConfig(
     int LabelFeatures = 16,
     int TimeKnots = 21)
 {
+    /// <summary>The values <see cref="Kind"/> accepts: "mlp" (<see cref="MlpVectorField"/>), "linear" (<see cref="LinearVectorField"/>).</summary>
     public static IReadOnlyList<string> Kinds { get; } = new[] { "mlp", "linear" };
 
+    /// <summary>The values <see cref="Activation"/> accepts.</summary>
     public static IReadOnlyList<string> Activations { get; } = new[] { "silu", "relu", "gelu", "tanh", "elu" };
 
     /// <summary>Hidden widths, defaulting to two layers of 128 (the paper's Table 4).</summary>
@@ -75,6 +77,11 @@ public sealed record FieldConfig(
         return differences;
     }
 
+    /// <summary>Checks every field against its allowed range.</summary>
+    /// <exception cref="ArgumentException">An unknown <see cref="Kind"/> or <see cref="Activation"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Dim &lt; 1, NumClasses &lt; 0, no hidden layer or one narrower than 1,
+    /// an odd or non-positive number of sinusoidal time features, an embedding of fewer than 1 feature, or fewer than 2
+    /// time knots; the message names the field.</exception>
     public void Validate()
     {
         if (!Kinds.Contains(Kind))

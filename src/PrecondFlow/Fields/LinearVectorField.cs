@@ -15,6 +15,10 @@ public sealed class LinearVectorField : VectorField
     private readonly Parameter knots;
     private readonly FieldConfig config;
 
+    /// <summary>A field with all knots W(t_k) = 0, so v ≡ 0 before training.</summary>
+    /// <param name="config">Uses Dim and TimeKnots; Kind should be "linear". The other fields are ignored.</param>
+    /// <exception cref="ArgumentException"><paramref name="config"/> fails <see cref="FieldConfig.Validate"/>, or has
+    /// NumClasses ≠ 0.</exception>
     public LinearVectorField(FieldConfig config) : base("LinearVectorField", config.Dim, 0)
     {
         config.Validate();
@@ -25,6 +29,7 @@ public sealed class LinearVectorField : VectorField
         RegisterComponents();
     }
 
+    /// <summary>The configuration this field was built from.</summary>
     public FieldConfig Config => config;
 
     /// <summary>W(t) as (batch, dim, dim) for (batch, 1) times.</summary>
@@ -39,6 +44,11 @@ public sealed class LinearVectorField : VectorField
         return w.MoveToOuterDisposeScope();
     }
 
+    /// <summary>v(x, t) = W(t)·x, with W(t) evaluated in the knots' dtype (t clamped to [0, 1]) and cast to x's dtype.</summary>
+    /// <param name="x">(batch, dim) points.</param>
+    /// <param name="t">(batch, 1) or (1, 1) times.</param>
+    /// <param name="labels">Must be null: the field is unconditional.</param>
+    /// <returns>(batch, dim).</returns>
     public override Tensor forward(Tensor x, Tensor t, Tensor? labels)
     {
         CheckLabels(x, labels);

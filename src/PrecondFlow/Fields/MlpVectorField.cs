@@ -14,6 +14,9 @@ public sealed class MlpVectorField : VectorField
     private readonly Embedding? labelEmbedding;
     private readonly Sequential network;
 
+    /// <summary>Builds the MLP: a Linear layer and the activation per hidden width, then a Linear layer to Dim outputs.</summary>
+    /// <param name="config">Uses Dim, NumClasses, Hidden, Activation, Time, TimeFeatures, Labels and LabelFeatures; Kind should be "mlp".</param>
+    /// <exception cref="ArgumentException"><paramref name="config"/> fails <see cref="FieldConfig.Validate"/>.</exception>
     public MlpVectorField(FieldConfig config) : base("MlpVectorField", config.Dim, config.NumClasses)
     {
         config.Validate();
@@ -43,8 +46,15 @@ public sealed class MlpVectorField : VectorField
         RegisterComponents();
     }
 
+    /// <summary>The configuration this field was built from.</summary>
     public FieldConfig Config => config;
 
+    /// <summary>f(x, t, y) = MLP([x, time features of t, label features of y]); labels are one-hot or embedded over
+    /// NumClasses + 1 classes, the last one meaning "no label".</summary>
+    /// <param name="x">(batch, dim) points.</param>
+    /// <param name="t">(batch, 1) or (1, 1) times.</param>
+    /// <param name="labels">(batch) int64 labels in [0, NumClasses]; required when conditional, null otherwise.</param>
+    /// <returns>(batch, dim).</returns>
     public override Tensor forward(Tensor x, Tensor t, Tensor? labels)
     {
         CheckLabels(x, labels);

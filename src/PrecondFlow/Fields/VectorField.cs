@@ -10,6 +10,11 @@ namespace PrecondFlow.Fields;
 /// </summary>
 public abstract class VectorField : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 {
+    /// <summary>Checks and stores the sizes; a derived class builds its layers and calls RegisterComponents.</summary>
+    /// <param name="name">The module's name (TorchSharp's module name).</param>
+    /// <param name="dim">Data dimension, at least 1.</param>
+    /// <param name="numClasses">Classes for label conditioning; 0 = unconditional.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> &lt; 1 or <paramref name="numClasses"/> &lt; 0.</exception>
     protected VectorField(string name, int dim, int numClasses) : base(name)
     {
         if (dim < 1)

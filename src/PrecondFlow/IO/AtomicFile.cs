@@ -14,6 +14,13 @@ internal static class AtomicFile
     internal static Action<string> CreateDirectory = path => Directory.CreateDirectory(path);
     internal static Action<string, string> MoveDirectory = Directory.Move;
 
+    /// <summary>Writes <paramref name="path"/> atomically: <paramref name="write"/> fills a temporary file in the same folder
+    /// (created if missing), which is flushed to disk and renamed over the destination.</summary>
+    /// <param name="path">The destination file; an existing one is replaced.</param>
+    /// <param name="write">Writes the content into the stream it is given; it must not dispose the stream.</param>
+    /// <exception cref="IOException">The folder or the temporary file cannot be created; the message names the destination.
+    /// An exception thrown by <paramref name="write"/> or by the rename propagates after the temporary file is removed.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to create the file in its folder.</exception>
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
@@ -45,6 +52,9 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically, as UTF-8 without a byte-order mark (see <see cref="Write"/>).</summary>
+    /// <param name="path">The destination file; an existing one is replaced.</param>
+    /// <param name="text">The whole content.</param>
     public static void WriteAllText(string path, string text) =>
         Write(path, s =>
         {
@@ -52,6 +62,9 @@ internal static class AtomicFile
             writer.Write(text);
         });
 
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically (see <see cref="Write"/>).</summary>
+    /// <param name="path">The destination file; an existing one is replaced.</param>
+    /// <param name="bytes">The whole content.</param>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, s => s.Write(bytes));
 
     /// <summary>

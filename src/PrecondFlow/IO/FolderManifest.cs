@@ -58,8 +58,11 @@ public sealed partial class FolderManifest
     /// <summary>The manifest in the current layout (a version-1 manifest after its upgrade).</summary>
     public JsonObject Root { get; }
 
+    /// <summary>What the folder holds ("checkpoint", "preconditioner", ...), as written by <see cref="Write"/>.</summary>
+    /// <exception cref="InvalidDataException">The manifest has no kind.</exception>
     public string Kind => Get<string>("kind");
 
+    /// <summary>What the object is built from: the "settings" object of the manifest (a live node of <see cref="Root"/>).</summary>
     public JsonObject Settings => (JsonObject)Root["settings"]!;
 
     /// <summary>The listed files and their SHA-256; null for a file of a version-1 folder that predates checksums.</summary>
@@ -70,9 +73,14 @@ public sealed partial class FolderManifest
     /// (their SHA-256 are computed from the files on disk). The manifest is written last and atomically, so a folder with
     /// a manifest is complete.
     /// </summary>
+    /// <param name="folder">The folder, already holding <paramref name="fileNames"/>.</param>
     /// <param name="manifestFile">The manifest's file name, e.g. "model.json".</param>
+    /// <param name="kind">What the folder holds, e.g. "checkpoint"; not blank.</param>
     /// <param name="settings">What the object is built from; serialized with the project's JSON conventions.</param>
     /// <param name="state">An object whose properties become top-level keys (step, loss trace, ...), or null.</param>
+    /// <param name="fileNames">The files to list, relative to <paramref name="folder"/>; each must exist.</param>
+    /// <exception cref="ArgumentException">A blank <paramref name="kind"/>, settings or state that do not serialize to a JSON
+    /// object, or a state key that the manifest reserves (format_version, kind, settings, files).</exception>
     public static void Write(string folder, string manifestFile, string kind, object settings, object? state,
         IEnumerable<string> fileNames)
     {
@@ -106,6 +114,7 @@ public sealed partial class FolderManifest
     /// Reads and checks the manifest of <paramref name="folder"/>: it must parse, have a format version this PrecondFlow
     /// reads, a kind, settings and a list of files, and every listed file must exist and match its checksum.
     /// </summary>
+    /// <param name="folder">The folder to read.</param>
     /// <param name="manifestFile">The manifest's file name, e.g. "model.json".</param>
     /// <param name="what">What such a folder holds, for messages ("model", "preconditioner", ...).</param>
     /// <param name="upgradeVersion1">

@@ -15,6 +15,9 @@ public sealed record DistributionMetricsOptions
     /// <summary>When set, the Fréchet distance compares these features (an FID); otherwise the points themselves.</summary>
     public IFeatureExtractor? FeatureExtractor { get; init; }
 
+    /// <summary>Checks the ranges of the settings.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">MaxSamples &lt; 2, Projections &lt; 1, or no bandwidth factor, or one
+    /// that is not positive and finite.</exception>
     public void Validate()
     {
         if (MaxSamples < 2)

@@ -96,6 +96,7 @@ public sealed class ReferenceSet : IDisposable
         return whitening;
     }
 
+    /// <summary>Releases the reference's tensors, its whitening included.</summary>
     public void Dispose()
     {
         Points.Dispose();

@@ -14,6 +14,10 @@ public sealed record SampleQualityOptions
     /// <summary>Grid points per curve piece for the distance to a generating curve.</summary>
     public int CurveGridPoints { get; init; } = CurveDistance.DefaultGridPoints;
 
+    /// <summary>Checks these settings and <see cref="Distances"/>.</summary>
+    /// <exception cref="ArgumentNullException"><see cref="Distances"/> or <see cref="MmdBandwidths"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A bandwidth that is not positive and finite, fewer than 3 curve grid
+    /// points, or a range error of <see cref="DistributionMetricsOptions.Validate"/>.</exception>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Distances, nameof(Distances));

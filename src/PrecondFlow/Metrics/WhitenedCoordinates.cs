@@ -67,6 +67,7 @@ public sealed class WhitenedCoordinates : IDisposable
         return (points.detach().to_type(ScalarType.Float64) - Mean).matmul(Map).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Releases <see cref="Mean"/> and <see cref="Map"/>.</summary>
     public void Dispose()
     {
         Mean.Dispose();

@@ -9,14 +9,26 @@ namespace PrecondFlow.Paths;
 /// </summary>
 public sealed class AffinePath : IProbabilityPath
 {
+    /// <summary>The affine path of <paramref name="scheduler"/>.</summary>
+    /// <param name="scheduler">The schedule (α_t, σ_t).</param>
     public AffinePath(IScheduler scheduler) => Scheduler = scheduler;
 
+    /// <summary>The schedule (α_t, σ_t) of this path.</summary>
     public IScheduler Scheduler { get; }
 
+    /// <summary>The scheduler's name ("linear", "sine-cosine", "vp").</summary>
     public string Name => Scheduler.Name;
 
+    /// <summary>The affine path of the scheduler named <paramref name="name"/> (see <see cref="Schedulers.Schedulers.FromName"/>).</summary>
+    /// <param name="name">"linear", "sine-cosine" (or "cosine") or "vp".</param>
+    /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
     public static AffinePath FromName(string name) => new(Schedulers.Schedulers.FromName(name));
 
+    /// <summary>x_t = α_t·x₁ + σ_t·x₀ and the conditional velocity target α̇_t·x₁ + σ̇_t·x₀ (SPEC §2). The returned sample
+    /// holds <paramref name="x0"/>, <paramref name="x1"/> and <paramref name="t"/> themselves, not copies.</summary>
+    /// <param name="x0">(batch, dim) base sample, x₀ ~ N(0, I).</param>
+    /// <param name="x1">(batch, dim) data sample.</param>
+    /// <param name="t">(batch, 1) times in [0, 1].</param>
     public PathSample Sample(Tensor x0, Tensor x1, Tensor t)
     {
         var s = Scheduler.At(t);

@@ -5,6 +5,7 @@ namespace PrecondFlow.Paths;
 /// <summary>A probability path between a base sample x₀ and a data sample x₁.</summary>
 public interface IProbabilityPath
 {
+    /// <summary>Name used in configurations and on the command line.</summary>
     string Name { get; }
 
     /// <summary>The point x_t and its conditional velocity for paired (batch, dim) samples and (batch, 1) times.</summary>

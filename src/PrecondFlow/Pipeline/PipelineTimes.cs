@@ -6,5 +6,6 @@ namespace PrecondFlow.Pipeline;
 /// <param name="MainFlowSeconds">Training the main flow on P(x).</param>
 public sealed record PipelineTimes(double PreconditionerSeconds, double TransformSeconds, double MainFlowSeconds)
 {
+    /// <summary>The whole pipeline's cost: the sum of the three stages, in seconds.</summary>
     public double TotalSeconds => PreconditionerSeconds + TransformSeconds + MainFlowSeconds;
 }

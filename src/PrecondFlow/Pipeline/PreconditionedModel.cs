@@ -20,9 +20,13 @@ namespace PrecondFlow.Pipeline;
 /// </summary>
 public sealed class PreconditionedModel : IDisposable
 {
+    /// <summary>The folder format version this class writes (<see cref="FolderManifest.CurrentVersion"/>).</summary>
     public const int FormatVersion = FolderManifest.CurrentVersion;
+    /// <summary>The kind recorded in <see cref="ManifestFile"/>: "pipeline".</summary>
     public const string Kind = "pipeline";
+    /// <summary>The pipeline's manifest, next to the main flow's checkpoint files in the same folder.</summary>
     public const string ManifestFile = "pipeline.json";
+    /// <summary>The subfolder holding P, in the preconditioner's own folder format.</summary>
     public const string PreconditionerFolder = "preconditioner";
 
     /// <summary>The file in which <see cref="Save"/> records the caller's run configuration, when one is given.</summary>
@@ -31,6 +35,9 @@ public sealed class PreconditionedModel : IDisposable
     /// <summary>What <c>pipeline.json</c> records (in the folder format of <see cref="FolderManifest"/>: kind "pipeline",
     /// settings: the preconditioner's name; state: the stage times and P's fit report).</summary>
     /// <param name="FormatVersion">The version the folder was written with.</param>
+    /// <param name="Preconditioner">P's name, e.g. "whiten" or "identity".</param>
+    /// <param name="Times">Wall-clock seconds of each stage.</param>
+    /// <param name="PreconditionerFit">P's fit report; null when it was unknown to the model that was saved (e.g. P passed fitted without a report).</param>
     public sealed record Manifest(int FormatVersion, string Preconditioner, PipelineTimes Times, PreconditionerFitReport? PreconditionerFit);
 
     private sealed record ManifestSettings(string Preconditioner);
@@ -49,6 +56,7 @@ public sealed class PreconditionedModel : IDisposable
         Model = new GenerativeModel(field, spec);
     }
 
+    /// <summary>P, the invertible data map (SPEC §5); the model owns and disposes it.</summary>
     public IPreconditioner Preconditioner { get; }
 
     /// <summary>Classes of a label-conditional model (of its main flow or, failing that, its preconditioner); 0 if unconditional.</summary>
@@ -60,9 +68,13 @@ public sealed class PreconditionedModel : IDisposable
     /// <summary>The main flow's network (EMA weights when trained with an EMA).</summary>
     public VectorField Field { get; }
 
+    /// <summary>The main flow's path and objective.</summary>
     public ModelSpec Spec { get; }
+    /// <summary>The main flow F as a generative model in P's coordinates (on <see cref="Field"/>).</summary>
     public GenerativeModel Model { get; }
+    /// <summary>Wall-clock seconds of each stage; the main flow's share grows while training continues.</summary>
     public PipelineTimes Times { get; private set; }
+    /// <summary>P's fit report: from <see cref="Train"/>, as given to <see cref="TrainOnFitted"/>, or as saved; null when unknown.</summary>
     public PreconditionerFitReport? PreconditionerFit { get; }
 
     /// <summary>
@@ -77,6 +89,10 @@ public sealed class PreconditionedModel : IDisposable
     /// <param name="preconditionerProgress">Receives P's training progress (learned preconditioners).</param>
     /// <param name="progress">Receives the main flow's training progress.</param>
     /// <param name="onLog">Called with the model and the step every LogEvery steps of the main flow (e.g. to save a checkpoint).</param>
+    /// <param name="data">(n, Dim) training points, with (n) int64 labels for a conditional P or main flow.</param>
+    /// <param name="spec">The main flow's path and objective.</param>
+    /// <param name="options">The main flow's training settings; their seed also seeds P's fit.</param>
+    /// <exception cref="InvalidOperationException">P failed its invertibility check after fitting.</exception>
     public static PreconditionedModel Train(PointCloud data, IFittablePreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, IProgress<PreconditionerProgress>? preconditionerProgress = null,
         IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null)
@@ -103,6 +119,8 @@ public sealed class PreconditionedModel : IDisposable
     /// <param name="progress">Receives the main flow's training progress.</param>
     /// <param name="onLog">Called with the model and the step every LogEvery steps of the main flow.</param>
     /// <exception cref="InvalidOperationException">P is not fitted, or its report says it failed its invertibility check.</exception>
+    /// <param name="spec">The main flow's path and objective.</param>
+    /// <param name="options">The main flow's training settings.</param>
     public static PreconditionedModel TrainOnFitted(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, PreconditionerFitReport? fit = null, IProgress<TrainingProgress>? progress = null,
         Action<PreconditionedModel, int>? onLog = null)
@@ -355,6 +373,7 @@ public sealed class PreconditionedModel : IDisposable
         return upgraded;
     }
 
+    /// <summary>Disposes P and, when this model was trained in this process, the main flow's trainer.</summary>
     public void Dispose()
     {
         Preconditioner.Dispose();

@@ -45,7 +45,9 @@ public sealed class TwoSidedTransport : IDisposable
     /// <summary>Both maps' fits (PreconditionerSeconds), both training sets' transforms (TransformSeconds), the main flow.</summary>
     public PipelineTimes Times { get; private set; }
 
+    /// <summary>S's fit report; null when S was passed fitted without a report.</summary>
     public PreconditionerFitReport? SourceFit { get; }
+    /// <summary>T's fit report; null when T was passed fitted without a report.</summary>
     public PreconditionerFitReport? TargetFit { get; }
 
     /// <summary>S(x₀) of the source training points, what the main flow started from (in the caller's dispose scope of the

@@ -44,10 +44,13 @@ public sealed class AffineWhitening : IFittablePreconditioner
         Shrinkage = shrinkage;
     }
 
+    /// <inheritdoc/>
     public string Name => Kind;
 
+    /// <summary>False: whitening ignores labels.</summary>
     public bool IsConditional => false;
 
+    /// <inheritdoc/>
     public int Dim { get; }
 
     /// <summary>0: whitening is unconditional.</summary>
@@ -56,8 +59,10 @@ public sealed class AffineWhitening : IFittablePreconditioner
     /// <summary>d + d²: the mean μ and the whitening matrix Σ^(−1/2) (Σ^(1/2) is derived from it).</summary>
     public long ParameterCount => Dim + (long)Dim * Dim;
 
+    /// <summary>True: −½ log det Σ is exact.</summary>
     public bool HasExactLogDet => true;
 
+    /// <summary>Whether μ and Σ have been fitted or loaded.</summary>
     public bool IsFitted => mean is not null;
 
     /// <summary>γ, the weight of the identity target in the shrunk covariance.</summary>
@@ -106,6 +111,10 @@ public sealed class AffineWhitening : IFittablePreconditioner
     public PreconditionerFitReport Fit(PointCloud data, long seed = 0, IProgress<PreconditionerProgress>? progress = null) =>
         Fit(data);
 
+    /// <summary>z = (x − μ)·Σ^(−1/2) (Σ^(−1/2) is symmetric), with the constant log-det −½ log det Σ for every point.</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The map is not fitted.</exception>
+    /// <exception cref="ArgumentException">x is not (batch, Dim).</exception>
     public (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null)
     {
         Fitted();
@@ -117,6 +126,10 @@ public sealed class AffineWhitening : IFittablePreconditioner
         return (z.MoveToOuterDisposeScope(), logDet.MoveToOuterDisposeScope());
     }
 
+    /// <summary>x = z·Σ^(1/2) + μ.</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The map is not fitted.</exception>
+    /// <exception cref="ArgumentException">z is not (batch, Dim).</exception>
     public Tensor Inverse(Tensor z, Tensor? labels = null)
     {
         Fitted();
@@ -127,6 +140,7 @@ public sealed class AffineWhitening : IFittablePreconditioner
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>kind, dim, shrinkage and fitted; once fitted also log_abs_det and condition_number.</summary>
     public JsonObject Describe()
     {
         var description = new JsonObject
@@ -144,6 +158,9 @@ public sealed class AffineWhitening : IFittablePreconditioner
         return description;
     }
 
+    /// <summary>Writes <c>preconditioner.json</c> and the float64 μ, Σ^(−1/2) and Σ^(1/2).</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The map is not fitted.</exception>
     public void Save(string folder)
     {
         Fitted();
@@ -172,6 +189,7 @@ public sealed class AffineWhitening : IFittablePreconditioner
         return result;
     }
 
+    /// <summary>Releases the fitted tensors; the map is unfitted afterwards.</summary>
     public void Dispose()
     {
         mean?.Dispose();

@@ -60,14 +60,19 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
         Fallback = fallback;
     }
 
+    /// <inheritdoc/>
     public string Name => Kind;
 
+    /// <summary>True: each class has its own map.</summary>
     public bool IsConditional => true;
 
+    /// <inheritdoc/>
     public int Dim { get; }
 
+    /// <summary>True: −½ log det Σₖ is exact.</summary>
     public bool HasExactLogDet => true;
 
+    /// <summary>Whether the per-class statistics have been fitted or loaded.</summary>
     public bool IsFitted => means is not null;
 
     /// <summary>Number of classes K.</summary>
@@ -207,6 +212,11 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
     public PreconditionerFitReport Fit(PointCloud data, long seed = 0, IProgress<PreconditionerProgress>? progress = null) =>
         Fit(data);
 
+    /// <summary>z = (x − μₖ)·Σₖ^(−1/2) for each point of class k, with the log-det −½ log det Σₖ of its class.</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The map is not fitted.</exception>
+    /// <exception cref="ArgumentException">x is not (batch, Dim), labels are missing or of the wrong length, or a label is
+    /// out of range or of a class that had no sample at fitting.</exception>
     public (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null)
     {
         Fitted();
@@ -220,6 +230,10 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
         return (z.MoveToOuterDisposeScope(), logDet.MoveToOuterDisposeScope());
     }
 
+    /// <summary>x = z·Σₖ^(1/2) + μₖ for each point of class k.</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The map is not fitted.</exception>
+    /// <exception cref="ArgumentException">As for <see cref="Forward"/>.</exception>
     public Tensor Inverse(Tensor z, Tensor? labels = null)
     {
         Fitted();
@@ -232,6 +246,7 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>kind, dim, num_classes, shrinkage, fallback and fitted.</summary>
     public JsonObject Describe() => new()
     {
         ["kind"] = Kind,
@@ -242,6 +257,10 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
         ["fitted"] = IsFitted,
     };
 
+    /// <summary>Writes <c>preconditioner.json</c> and the float64 per-class means, Σₖ^(−1/2), Σₖ^(1/2), log-dets and the
+    /// sample counts of the fit.</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The map is not fitted.</exception>
     public void Save(string folder)
     {
         Fitted();
@@ -275,6 +294,7 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
         return result;
     }
 
+    /// <summary>Releases the fitted tensors; the map is unfitted afterwards.</summary>
     public void Dispose()
     {
         means?.Dispose();

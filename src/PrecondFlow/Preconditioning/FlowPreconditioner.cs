@@ -25,6 +25,7 @@ namespace PrecondFlow.Preconditioning;
 /// </summary>
 public sealed class FlowPreconditioner : IFittablePreconditioner
 {
+    /// <summary>The kind written in <c>preconditioner.json</c>.</summary>
     public const string Kind = "flow";
 
     /// <summary>
@@ -36,6 +37,13 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
     private MlpVectorField network;
     private InvertibilityReport? failedCheck;
 
+    /// <summary>Creates an untrained flow preconditioner whose network is initialised from <see cref="FlowPreconditionerOptions.Seed"/>.</summary>
+    /// <param name="dim">Dimension of the data, at least 1.</param>
+    /// <param name="options">Architecture, training and solver settings; the small 2D default when null.</param>
+    /// <param name="numClasses">Number of classes for a label-conditional field, or 0 for an unconditional one.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> &lt; 1 or <paramref name="numClasses"/> &lt; 0.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> fail <see cref="FlowPreconditionerOptions.Validate"/>, or name
+    /// hidden widths or an activation that <see cref="FieldConfig.Validate"/> rejects.</exception>
     public FlowPreconditioner(int dim, FlowPreconditionerOptions? options = null, int numClasses = 0)
     {
         if (dim < 1)
@@ -48,12 +56,20 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         network = NewField(Options.Seed);
     }
 
+    /// <inheritdoc/>
     public string Name => Kind;
+    /// <inheritdoc/>
     public int Dim { get; }
+    /// <summary>Number of classes of a label-conditional field; 0 when unconditional.</summary>
     public int NumClasses { get; }
+    /// <summary>True when built with classes: the velocity field is label-conditional.</summary>
     public bool IsConditional => NumClasses > 0;
+    /// <summary>Whether the field has been trained by Fit (or loaded from a trained save); P is unusable before.</summary>
     public bool IsFitted { get; private set; }
+    /// <summary>The settings the map was built with.</summary>
     public FlowPreconditionerOptions Options { get; }
+    /// <summary>True when Dim ≤ <see cref="FlowPreconditionerOptions.ExactLogDetUpToDimension"/>: the divergence is then
+    /// computed exactly; above, the log-det is a Hutchinson estimate.</summary>
     public bool HasExactLogDet => Dim <= Options.ExactLogDetUpToDimension;
 
     /// <summary>Per-sample standard errors of the last Hutchinson log-determinant estimate (null when exact).</summary>
@@ -194,6 +210,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
                 "tighten the solver tolerances or train it longer.");
     }
 
+    /// <summary>kind, dim, num_classes, fitted, parameters (<see cref="ParameterCount"/>) and options.</summary>
     public JsonObject Describe() => new()
     {
         ["kind"] = Kind,
@@ -204,6 +221,9 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         ["options"] = JsonSerializer.SerializeToNode(Options, Json.Options),
     };
 
+    /// <summary>Writes <c>preconditioner.json</c> and the field's float32 weights (TorchSharp's <c>Module.save</c> format).</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The map is not trained, or failed its invertibility check.</exception>
     public void Save(string folder)
     {
         Usable();
@@ -229,6 +249,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         return result;
     }
 
+    /// <summary>Releases the network and the last log-det standard errors.</summary>
     public void Dispose()
     {
         network.Dispose();

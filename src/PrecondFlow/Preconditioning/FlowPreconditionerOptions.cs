@@ -35,10 +35,15 @@ public sealed record FlowPreconditionerOptions(
     int ExactLogDetUpToDimension = 8,
     long Seed = 0)
 {
+    /// <summary>Hidden widths, defaulting to two layers of 10.</summary>
     public int[] HiddenWidths => Hidden ?? new[] { 10, 10 };
 
     internal AdaptiveOptions Adaptive => new(RelativeTolerance: RelativeTolerance, AbsoluteTolerance: AbsoluteTolerance);
 
+    /// <summary>Checks the training settings and builds the solver once to check its name and tolerances.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Steps, BatchSize or HutchinsonProbes &lt; 1, a learning rate that is
+    /// not positive, or invalid solver steps or tolerances.</exception>
+    /// <exception cref="ArgumentException">An unknown solver name.</exception>
     public void Validate()
     {
         if (Steps < 1)

@@ -20,10 +20,13 @@ public sealed class IdentityPreconditioner : IFittablePreconditioner
         Dim = dim;
     }
 
+    /// <inheritdoc/>
     public string Name => Kind;
 
+    /// <summary>False: the identity ignores labels.</summary>
     public bool IsConditional => false;
 
+    /// <inheritdoc/>
     public int Dim { get; }
 
     /// <summary>0: the identity is unconditional.</summary>
@@ -32,8 +35,10 @@ public sealed class IdentityPreconditioner : IFittablePreconditioner
     /// <summary>0: the identity has nothing fitted.</summary>
     public long ParameterCount => 0;
 
+    /// <summary>True: the log-det is exactly 0.</summary>
     public bool HasExactLogDet => true;
 
+    /// <summary>True: there is nothing to fit.</summary>
     public bool IsFitted => true;
 
     /// <summary>Nothing to fit: checks the dimension and returns an empty report.</summary>
@@ -51,12 +56,15 @@ public sealed class IdentityPreconditioner : IFittablePreconditioner
         return (x.alias(), torch.zeros(x.shape[0], dtype: x.dtype, device: x.device));
     }
 
+    /// <summary>x = z, as a new handle on z's values (z.alias()).</summary>
+    /// <inheritdoc/>
     public Tensor Inverse(Tensor z, Tensor? labels = null)
     {
         Inputs.CheckPoints(z, Dim, "The identity map", nameof(z));
         return z.alias();
     }
 
+    /// <summary>{"kind": "identity", "dim": Dim}.</summary>
     public JsonObject Describe() => new() { ["kind"] = Kind, ["dim"] = Dim };
 
     /// <summary>Writes <c>preconditioner.json</c> only: the identity has no weights.</summary>
@@ -64,6 +72,7 @@ public sealed class IdentityPreconditioner : IFittablePreconditioner
 
     internal static IdentityPreconditioner Load(Description description) => new(description.Int("dim"));
 
+    /// <summary>Nothing to release.</summary>
     public void Dispose()
     {
     }

@@ -44,11 +44,13 @@ public sealed class PreconditionerChain : IFittablePreconditioner
     {
     }
 
+    /// <inheritdoc/>
     public string Name => Kind;
 
     /// <summary>True when any member is conditional; labels are passed to every member.</summary>
     public bool IsConditional => members.Any(m => m.IsConditional);
 
+    /// <summary>The members' common dimension.</summary>
     public int Dim => members[0].Dim;
 
     /// <summary>The largest member's number of classes (conditional members of one chain share the labels); 0 when
@@ -58,6 +60,7 @@ public sealed class PreconditionerChain : IFittablePreconditioner
     /// <summary>The sum over the members.</summary>
     public long ParameterCount => members.Sum(m => m.ParameterCount);
 
+    /// <summary>True when every member's log-det is exact.</summary>
     public bool HasExactLogDet => members.All(m => m.HasExactLogDet);
 
     /// <summary>True when every fittable member is fitted.</summary>
@@ -93,6 +96,8 @@ public sealed class PreconditionerChain : IFittablePreconditioner
             null, reports.SelectMany(r => r.Notes.Select(n => $"{r.Name}: {n}")).ToArray(), reports);
     }
 
+    /// <summary>z = Pₙ(… P₁(x)), log-det = the sum of the members' log-dets; the labels are passed to every member.</summary>
+    /// <inheritdoc/>
     public (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null)
     {
         Inputs.CheckPoints(x, Dim, "A preconditioner chain", nameof(x));
@@ -106,6 +111,8 @@ public sealed class PreconditionerChain : IFittablePreconditioner
         return (x.MoveToOuterDisposeScope(), logDet.MoveToOuterDisposeScope());
     }
 
+    /// <summary>z = Pₙ(… P₁(x)) through each member's <see cref="IPreconditioner.Transform"/>, skipping log-dets that cost extra work.</summary>
+    /// <inheritdoc/>
     public Tensor Transform(Tensor x, Tensor? labels = null)
     {
         Inputs.CheckPoints(x, Dim, "A preconditioner chain", nameof(x));
@@ -115,6 +122,8 @@ public sealed class PreconditionerChain : IFittablePreconditioner
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>x = P₁⁻¹(… Pₙ⁻¹(z)): the members' inverses in reverse order.</summary>
+    /// <inheritdoc/>
     public Tensor Inverse(Tensor z, Tensor? labels = null)
     {
         Inputs.CheckPoints(z, Dim, "A preconditioner chain", nameof(z));
@@ -124,6 +133,7 @@ public sealed class PreconditionerChain : IFittablePreconditioner
         return z.MoveToOuterDisposeScope();
     }
 
+    /// <summary>kind, dim and the members' descriptions in order.</summary>
     public JsonObject Describe() => new()
     {
         ["kind"] = Kind,

@@ -6,11 +6,17 @@ namespace PrecondFlow.Preconditioning;
 /// </summary>
 public static class PreconditionerFactory
 {
+    /// <summary>The single names <see cref="Create"/> accepts, each usable in a '+'-joined chain.</summary>
     public static IReadOnlyList<string> Names { get; } = new[] { "none", "whiten", "class-whiten", "realnvp", "flow" };
 
+    /// <summary>A new, unfitted preconditioner for <paramref name="spec"/>: "none" (identity), "whiten", "class-whiten",
+    /// "realnvp", "flow", or a <see cref="PreconditionerChain"/> of them joined by '+'.</summary>
     /// <param name="spec">A name or a '+'-joined chain of names.</param>
     /// <param name="dim">Data dimension.</param>
     /// <param name="numClasses">Classes of the data (0 when unlabelled).</param>
+    /// <param name="settings">Options of the kinds; their defaults when null. RealNVP and flow members are label-conditional
+    /// when <see cref="PreconditionerSettings.Conditional"/> is set and <paramref name="numClasses"/> &gt; 0.</param>
+    /// <exception cref="ArgumentException">An unknown or empty name, or class-whiten with <paramref name="numClasses"/> = 0.</exception>
     public static IFittablePreconditioner Create(string spec, int dim, int numClasses, PreconditionerSettings? settings = null)
     {
         settings ??= new PreconditionerSettings();

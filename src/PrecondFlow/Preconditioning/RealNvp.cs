@@ -64,14 +64,19 @@ public sealed class RealNvp : IFittablePreconditioner
         network = new RealNvpNetwork(dim, numClasses, options, options.Seed, ScalarType.Float32);
     }
 
+    /// <inheritdoc/>
     public string Name => Kind;
 
+    /// <summary>True when built with classes: each coupling's MLP also sees a one-hot label.</summary>
     public bool IsConditional => NumClasses > 0;
 
+    /// <inheritdoc/>
     public int Dim { get; }
 
+    /// <summary>True: the log-det is the sum of the couplings' log-scales.</summary>
     public bool HasExactLogDet => true;
 
+    /// <summary>Whether the map has been trained (or loaded from a trained save); an untrained RealNVP is the identity.</summary>
     public bool IsFitted { get; private set; }
 
     /// <summary>Number of classes; 0 when unconditional.</summary>
@@ -193,6 +198,11 @@ public sealed class RealNvp : IFittablePreconditioner
             trace, check, notes, []);
     }
 
+    /// <summary>z = the couplings applied in order, log-det = the sum of their log-scales; float64 inputs run through a
+    /// float64 copy of the weights.</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The last training diverged or the map failed its invertibility check.</exception>
+    /// <exception cref="ArgumentException">x is not (batch, Dim), or labels are missing or out of range for a conditional map.</exception>
     public (Tensor Z, Tensor LogAbsDet) Forward(Tensor x, Tensor? labels = null)
     {
         Usable();
@@ -204,6 +214,10 @@ public sealed class RealNvp : IFittablePreconditioner
         return (z.MoveToOuterDisposeScope(), logDet.MoveToOuterDisposeScope());
     }
 
+    /// <summary>x = the couplings inverted in reverse order.</summary>
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The last training diverged or the map failed its invertibility check.</exception>
+    /// <exception cref="ArgumentException">z is not (batch, Dim), or labels are missing or out of range for a conditional map.</exception>
     public Tensor Inverse(Tensor z, Tensor? labels = null)
     {
         Usable();
@@ -215,6 +229,7 @@ public sealed class RealNvp : IFittablePreconditioner
         return x.MoveToOuterDisposeScope();
     }
 
+    /// <summary>kind, dim, num_classes, fitted, parameters (<see cref="ParameterCount"/>) and options.</summary>
     public JsonObject Describe() => new()
     {
         ["kind"] = Kind,
@@ -254,6 +269,7 @@ public sealed class RealNvp : IFittablePreconditioner
         return result;
     }
 
+    /// <summary>Releases the networks' weights.</summary>
     public void Dispose()
     {
         network.Dispose();

@@ -20,6 +20,10 @@ public sealed class GenerativeModel
     /// </summary>
     public const double ScoreModelStartTime = 1e-3;
 
+    /// <summary>Pairs a trained network with its spec; the path is built from <see cref="ModelSpec.Path"/>.</summary>
+    /// <param name="field">The trained network; not copied, not owned (the caller disposes it).</param>
+    /// <param name="spec">The path and objective it was trained with.</param>
+    /// <exception cref="ArgumentException"><see cref="ModelSpec.Path"/> is not a known path name.</exception>
     public GenerativeModel(VectorField field, ModelSpec spec)
     {
         Field = field;
@@ -27,8 +31,11 @@ public sealed class GenerativeModel
         Path = AffinePath.FromName(spec.Path);
     }
 
+    /// <summary>The network: a velocity for flow matching, a noise prediction ε̂ for score matching.</summary>
     public VectorField Field { get; }
+    /// <summary>The path and objective the network was trained with.</summary>
     public ModelSpec Spec { get; }
+    /// <summary>The affine path named by <see cref="ModelSpec.Path"/>.</summary>
     public AffinePath Path { get; }
 
     /// <summary>The time sampling starts from: 0 for flow models, <see cref="ScoreModelStartTime"/> for score models.</summary>
@@ -36,7 +43,11 @@ public sealed class GenerativeModel
 
     /// <summary>The network output with classifier-free guidance applied.</summary>
     /// <param name="x">(batch, dim).</param>
+    /// <param name="t">The time, shared by the whole batch.</param>
     /// <param name="labels">(batch) labels, or null for unconditional generation with a conditional field.</param>
+    /// <param name="guidance">Guidance scale w; 1 returns the conditional output alone. Unused without labels or for an
+    /// unconditional field.</param>
+    /// <returns>(batch, dim) in x's dtype.</returns>
     public Tensor GuidedOutput(Tensor x, double t, Tensor? labels, double guidance)
     {
         using var scope = NewDisposeScope();

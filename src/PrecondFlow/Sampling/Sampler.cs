@@ -7,8 +7,16 @@ namespace PrecondFlow.Sampling;
 public static class Sampler
 {
     /// <summary>Samples <paramref name="count"/> points.</summary>
+    /// <param name="model">The model to sample; its parameters' dtype is the samples' dtype.</param>
+    /// <param name="count">Number of samples, at least 1.</param>
+    /// <param name="options">ODE or reverse-SDE settings.</param>
     /// <param name="labels">(count) labels for a conditional model, or null (unconditional generation).</param>
     /// <param name="seed">Seed of the base noise (and of the SDE's noise).</param>
+    /// <param name="device">Device of the base noise and of the samples; the model's device.</param>
+    /// <returns>(count, dim) samples at t = 1, the labels on <paramref name="device"/>, the number of network evaluations,
+    /// and the trajectory when <see cref="SamplingOptions.KeepTrajectory"/> is set.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> &lt; 1, or invalid options.</exception>
+    /// <exception cref="ArgumentException">Labels of the wrong length, labels for an unconditional model, or an unknown solver.</exception>
     public static SampleResult Sample(GenerativeModel model, long count, SamplingOptions options, long seed, Device device,
         Tensor? labels = null)
     {
@@ -47,6 +55,7 @@ public static class Sampler
     /// drawing them from N(0, I): the sampler of a flow trained between two data sets (see the source points of
     /// <see cref="Training.FlowTrainer.Train"/>). Deterministic; runs without gradients on the model's device.
     /// </summary>
+    /// <param name="model">The trained model, on its device.</param>
     /// <param name="x0">(count, dim) start points; cast to the model's dtype and device.</param>
     /// <param name="options">ODE settings (<see cref="SamplingMethod.Ode"/> only: the reverse SDE starts from its Gaussian).</param>
     /// <param name="labels">(count) labels for a conditional model, or null.</param>
@@ -60,6 +69,7 @@ public static class Sampler
     /// N(0, I) the result is the latent code of each point; for one trained between two data sets, its source point.
     /// Deterministic; runs without gradients on the model's device.
     /// </summary>
+    /// <param name="model">The trained model, on its device.</param>
     /// <param name="x1">(count, dim) points at t = 1; cast to the model's dtype and device.</param>
     /// <param name="options">ODE settings (solver, steps, tolerances, guidance, trajectory); <see cref="SamplingMethod.Ode"/>
     /// only, as the reverse SDE has no backward counterpart here.</param>

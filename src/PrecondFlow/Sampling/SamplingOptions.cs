@@ -17,6 +17,9 @@ public sealed record SamplingOptions(
     double Guidance = 1.0,
     bool KeepTrajectory = false)
 {
+    /// <summary>Checks the settings and builds the ODE solver once to check its name and tolerances.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Steps &lt; 1, a non-finite guidance scale, or invalid tolerances.</exception>
+    /// <exception cref="ArgumentException">An unknown solver name.</exception>
     public void Validate()
     {
         if (Steps < 1)

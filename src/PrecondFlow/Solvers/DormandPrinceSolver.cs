@@ -47,10 +47,14 @@ public sealed class DormandPrinceSolver : IOdeSolver
         Options.Validate();
     }
 
+    /// <inheritdoc/>
     public string Name => "dopri5";
 
+    /// <summary>The tolerances and step limits in force (validated).</summary>
     public AdaptiveOptions Options { get; }
 
+    /// <inheritdoc/>
+    /// <exception cref="StepSizeUnderflowException">The step had to shrink below <see cref="AdaptiveOptions.MinimumStep"/>.</exception>
     public OdeSolution Integrate(Dynamics f, Tensor x0, double t0, double t1, bool keepTrajectory = false)
     {
         OdeArguments.Check(Name, f, x0, t0, t1);

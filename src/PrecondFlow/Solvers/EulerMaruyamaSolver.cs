@@ -26,6 +26,7 @@ public sealed class EulerMaruyamaSolver
         Steps = steps;
     }
 
+    /// <summary>Name of the scheme: "euler-maruyama".</summary>
     public string Name => "euler-maruyama";
 
     /// <summary>Number of equal steps from t0 to t1.</summary>

@@ -20,6 +20,7 @@ public abstract class FixedStepSolver : IOdeSolver
         Steps = steps;
     }
 
+    /// <inheritdoc/>
     public abstract string Name { get; }
 
     /// <summary>Number of equal steps from t0 to t1.</summary>
@@ -28,6 +29,9 @@ public abstract class FixedStepSolver : IOdeSolver
     /// <summary>Order p of the method: the global error shrinks like h^p.</summary>
     public abstract int Order { get; }
 
+    /// <summary>Takes <see cref="Steps"/> equal steps from <paramref name="t0"/> to <paramref name="t1"/>; the step times are
+    /// computed from the step index, so the last one is exactly t1.</summary>
+    /// <inheritdoc/>
     public OdeSolution Integrate(Dynamics f, Tensor x0, double t0, double t1, bool keepTrajectory = false)
     {
         OdeArguments.Check(Name, f, x0, t0, t1);

@@ -40,8 +40,10 @@ public sealed class LogDensityIntegrator
         Options.Validate();
     }
 
+    /// <summary>The solver of the augmented ODE [x, ℓ].</summary>
     public IOdeSolver Solver { get; }
 
+    /// <summary>Exact or Hutchinson divergence, probes and seed (validated).</summary>
     public LogDensityOptions Options { get; }
 
     /// <summary>Integrates x and ∫∇·v dt from <paramref name="tFrom"/> to <paramref name="tTo"/>.</summary>

@@ -10,10 +10,14 @@ public sealed class MidpointSolver : FixedStepSolver
     /// <param name="steps">number of equal steps, at least 1.</param>
     public MidpointSolver(int steps) : base(steps) { }
 
+    /// <inheritdoc/>
     public override string Name => "midpoint";
 
+    /// <summary>2.</summary>
     public override int Order => 2;
 
+    /// <summary>x + h·f(x + ½h·f(x, t), t + ½h).</summary>
+    /// <inheritdoc/>
     protected override Tensor Step(Dynamics f, Tensor x, double t, double h)
     {
         var k1 = f(x, t);

@@ -6,6 +6,9 @@ namespace PrecondFlow.Solvers;
 /// </summary>
 public class OdeIntegrationException : ArithmeticException
 {
+    /// <summary>An integration stopped at <paramref name="time"/>.</summary>
+    /// <param name="message">What went wrong and what to try.</param>
+    /// <param name="time">The time at which the integration stopped.</param>
     public OdeIntegrationException(string message, double time) : base(message) => Time = time;
 
     /// <summary>The time at which the integration stopped.</summary>

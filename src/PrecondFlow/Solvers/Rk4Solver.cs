@@ -8,10 +8,14 @@ public sealed class Rk4Solver : FixedStepSolver
     /// <param name="steps">number of equal steps, at least 1.</param>
     public Rk4Solver(int steps) : base(steps) { }
 
+    /// <inheritdoc/>
     public override string Name => "rk4";
 
+    /// <summary>4.</summary>
     public override int Order => 4;
 
+    /// <summary>x + (h/6)·(k₁ + 2k₂ + 2k₃ + k₄), the classical four stages.</summary>
+    /// <inheritdoc/>
     protected override Tensor Step(Dynamics f, Tensor x, double t, double h)
     {
         var half = 0.5 * h;

@@ -19,6 +19,8 @@ public sealed record SgdNoise(double Scale = 1.0, double Exponent = 1.0)
     /// <summary>σ_i² for an eigenvalue λ_i.</summary>
     public double Variance(double eigenvalue) => Scale * Math.Pow(eigenvalue, Exponent);
 
+    /// <summary>Checks that Scale is finite and ≥ 0 and Exponent is finite.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Either value is out of range.</exception>
     public void Validate()
     {
         if (!(Scale >= 0) || double.IsInfinity(Scale))

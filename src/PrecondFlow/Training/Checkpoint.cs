@@ -17,15 +17,27 @@ namespace PrecondFlow.Training;
 /// </summary>
 public static class Checkpoint
 {
+    /// <summary>The folder format version this class writes (<see cref="FolderManifest.CurrentVersion"/>).</summary>
     public const int FormatVersion = FolderManifest.CurrentVersion;
+    /// <summary>The kind recorded in <see cref="ManifestFile"/>: "checkpoint".</summary>
     public const string Kind = "checkpoint";
+    /// <summary>The manifest: settings, state and the checksums of the weights files.</summary>
     public const string ManifestFile = "model.json";
+    /// <summary>The trained field's weights (TorchSharp's <c>Module.save</c> format).</summary>
     public const string FieldFile = "field.bin";
+    /// <summary>The EMA field's weights, present when training kept an EMA.</summary>
     public const string EmaFile = "ema.bin";
+    /// <summary>The AdamW state (moments and step counts), for exact resumption.</summary>
     public const string OptimizerFile = "optimizer.bin";
 
     /// <summary>The JSON manifest of a checkpoint.</summary>
     /// <param name="FormatVersion">The version the folder was written with.</param>
+    /// <param name="Model">The model spec: network configuration, path and objective.</param>
+    /// <param name="Training">The training options of the run.</param>
+    /// <param name="Step">Optimizer steps done when the checkpoint was written.</param>
+    /// <param name="Seconds">Wall-clock seconds of training so far.</param>
+    /// <param name="LossTrace">The losses read back so far.</param>
+    /// <param name="GeneratorState">The training generator's state, base64, so that a resumed run draws what an uninterrupted one would.</param>
     public sealed record Manifest(
         int FormatVersion,
         ModelSpec Model,
@@ -109,6 +121,14 @@ public static class Checkpoint
         return (field, manifest);
     }
 
+    /// <summary>Rebuilds the trainer of a checkpoint to resume training: the field's (and EMA's) weights, the optimizer
+    /// state, the random-number state, the step, the seconds and the loss trace.</summary>
+    /// <param name="folder">A folder written by <see cref="Save"/> or <see cref="WriteInto"/>.</param>
+    /// <param name="device">Device to train on.</param>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FileNotFoundException">The folder holds no manifest.</exception>
+    /// <exception cref="InvalidDataException">The manifest, a checksum, the weights or the optimizer state is invalid; the
+    /// message names the file.</exception>
     public static FlowTrainer Load(string folder, Device device)
     {
         var (manifest, files) = Read(folder);

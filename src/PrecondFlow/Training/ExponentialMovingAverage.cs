@@ -56,6 +56,8 @@ public sealed class ExponentialMovingAverage : IDisposable
         Updates++;
     }
 
+    /// <summary>Sets the average's weights to those of <paramref name="field"/>; <see cref="Updates"/> is unchanged.</summary>
+    /// <param name="field">A field of the same configuration as the averaged one.</param>
     public void CopyFrom(VectorField field)
     {
         using var scope = NewDisposeScope();
@@ -64,5 +66,6 @@ public sealed class ExponentialMovingAverage : IDisposable
             average.copy_(current);
     }
 
+    /// <summary>Releases the averaged field.</summary>
     public void Dispose() => Average.Dispose();
 }

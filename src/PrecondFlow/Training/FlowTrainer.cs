@@ -41,11 +41,17 @@ public sealed class FlowTrainer : IDisposable
             Ema = new ExponentialMovingAverage(field, decay);
     }
 
+    /// <summary>The trained network (weights updated in place).</summary>
     public VectorField Field { get; }
+    /// <summary>Path and objective.</summary>
     public ModelSpec Spec { get; }
+    /// <summary>The training settings (validated).</summary>
     public TrainingOptions Options { get; }
+    /// <summary>The affine path named by <see cref="ModelSpec.Path"/>.</summary>
     public AffinePath Path { get; }
+    /// <summary>The device of the field's parameters, where every minibatch is drawn.</summary>
     public Device Device { get; }
+    /// <summary>The EMA of the weights when <see cref="TrainingOptions.EmaDecay"/> is set; else null.</summary>
     public ExponentialMovingAverage? Ema { get; }
 
     /// <summary>Optimizer steps done so far (also after resuming).</summary>
@@ -54,6 +60,7 @@ public sealed class FlowTrainer : IDisposable
     /// <summary>Wall-clock seconds spent in <see cref="Train"/>, summed over resumptions.</summary>
     public double Seconds { get; private set; }
 
+    /// <summary>The mean loss of each logging window so far (one point every LogEvery steps and at the last).</summary>
     public IReadOnlyList<LossPoint> LossTrace => lossTrace;
 
     /// <summary>The field to sample with: the EMA average when there is one, else the trained field.</summary>
@@ -72,6 +79,7 @@ public sealed class FlowTrainer : IDisposable
     /// matching only (the score target −ε/σ_t assumes Gaussian x₀). Null, the default, changes nothing: the random
     /// draws are exactly those of training without it. Pass it again when resuming.
     /// </param>
+    /// <param name="cancellation">Checked before every step; cancelling throws <see cref="OperationCanceledException"/>.</param>
     public TrainingResult Train(PointCloud data, int? untilStep = null, IProgress<TrainingProgress>? progress = null,
         Action<int>? callback = null, CancellationToken cancellation = default, PointCloud? source = null)
     {
@@ -179,6 +187,7 @@ public sealed class FlowTrainer : IDisposable
         lossTrace.AddRange(trace);
     }
 
+    /// <summary>Releases the optimizer, the generator and the EMA; the field belongs to the caller.</summary>
     public void Dispose()
     {
         loop.Dispose();

@@ -10,6 +10,10 @@ namespace PrecondFlow.Training;
 /// </summary>
 public static class GradientClipping
 {
+    /// <summary>Scales every gradient by min(1, maxNorm/(‖g‖ + 1e-6)), ‖g‖ the norm of all gradients together; parameters
+    /// without a gradient are skipped.</summary>
+    /// <param name="parameters">The parameters whose gradients are clipped in place.</param>
+    /// <param name="maxNorm">Largest global norm kept, &gt; 0.</param>
     public static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, double maxNorm)
     {
         using var scope = NewDisposeScope();

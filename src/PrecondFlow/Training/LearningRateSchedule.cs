@@ -29,6 +29,9 @@ public sealed record LearningRateSchedule(double PeakRate, int TotalSteps, int W
         return floor + (PeakRate - floor) * 0.5 * (1 + Math.Cos(Math.PI * progress));
     }
 
+    /// <summary>Checks the ranges of the fields.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A rate that is not positive and finite, TotalSteps &lt; 1, WarmupSteps &lt; 0,
+    /// or a floor outside [0, 1].</exception>
     public void Validate()
     {
         if (!(PeakRate > 0) || !double.IsFinite(PeakRate))

@@ -8,6 +8,8 @@ namespace PrecondFlow.Training;
 /// <param name="Objective">Flow matching (velocity) or score matching (noise).</param>
 public sealed record ModelSpec(FieldConfig Field, string Path = "linear", Objective Objective = Objective.FlowMatching)
 {
+    /// <summary>Checks the field configuration and the path name.</summary>
+    /// <exception cref="ArgumentException">An invalid <see cref="FieldConfig"/> or an unknown path.</exception>
     public void Validate()
     {
         Field.Validate();

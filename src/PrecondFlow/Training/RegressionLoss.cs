@@ -19,6 +19,10 @@ public static class RegressionLoss
     };
 
     /// <summary>Weighted mean squared error, a scalar.</summary>
+    /// <param name="field">The network being trained.</param>
+    /// <param name="objective">Flow matching (target: the velocity) or score matching (target: the noise x₀).</param>
+    /// <param name="sample">The path sample: (batch, dim) x_t, (batch, 1) t and the targets.</param>
+    /// <param name="labels">(batch) int64 labels for a conditional field, else null.</param>
     /// <param name="weight">(batch, 1) per-sample weights from the time sampling.</param>
     public static Tensor Compute(VectorField field, Objective objective, PathSample sample, Tensor? labels, Tensor weight)
     {

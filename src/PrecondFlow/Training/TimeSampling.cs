@@ -16,6 +16,11 @@ public enum TimeDistribution
 /// into the uniform-time objective: w(t) = 1/p(t), so E_{t~p}[w(t)·ℓ(t)] = ∫₀¹ ℓ(t) dt. The weight is capped at
 /// <see cref="MaxWeight"/> because 1/p(t) is unbounded at the ends of [0, 1]; the cap biases only the far tails.
 /// </summary>
+/// <param name="Distribution">Uniform or logit-normal.</param>
+/// <param name="Mean">m, the mean of the logit-normal's normal.</param>
+/// <param name="Std">s &gt; 0, its standard deviation.</param>
+/// <param name="ImportanceWeighted">Weight each logit-normal draw by 1/p(t), capped at <paramref name="MaxWeight"/>.</param>
+/// <param name="MaxWeight">The weight cap, ≥ 1.</param>
 public sealed record TimeSampling(
     TimeDistribution Distribution = TimeDistribution.Uniform,
     double Mean = 0.0,
@@ -23,6 +28,8 @@ public sealed record TimeSampling(
     bool ImportanceWeighted = false,
     double MaxWeight = 100.0)
 {
+    /// <summary>Checks that Std &gt; 0 and MaxWeight ≥ 1.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Either value is out of range.</exception>
     public void Validate()
     {
         if (!(Std > 0))

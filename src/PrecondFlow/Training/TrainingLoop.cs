@@ -47,8 +47,11 @@ public sealed class TrainingLoop : IDisposable
         optimizer = optim.AdamW(this.parameters, lr: schedule.PeakRate, weight_decay: weightDecay);
     }
 
+    /// <summary>The learning rate of every step.</summary>
     public LearningRateSchedule Schedule { get; }
+    /// <summary>Maximum global gradient norm, or null for none.</summary>
     public double? GradientClip { get; }
+    /// <summary>Steps per logging window: losses are read back once per window.</summary>
     public int LogEvery { get; }
 
     /// <summary>What is trained, for the divergence message: "The {Subject} loss became NaN at step 120: {hint}".</summary>
@@ -126,5 +129,6 @@ public sealed class TrainingLoop : IDisposable
         }
     }
 
+    /// <summary>Releases the optimizer's state.</summary>
     public void Dispose() => optimizer.Dispose();
 }

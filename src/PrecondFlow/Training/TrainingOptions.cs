@@ -5,7 +5,7 @@ namespace PrecondFlow.Training;
 /// <param name="BatchSize">Points per minibatch (drawn with replacement).</param>
 /// <param name="LearningRate">Peak learning rate.</param>
 /// <param name="WeightDecay">AdamW's decoupled weight decay.</param>
-/// <param name="WarmupSteps">Linear warm-up from 0 to the peak over these steps.</param>
+/// <param name="WarmupSteps">Linear warm-up to the peak over these steps: 0-based step i runs at peak·(i + 1)/WarmupSteps.</param>
 /// <param name="CosineDecay">Cosine decay from the peak to <paramref name="MinLearningRateFraction"/>·peak after warm-up.</param>
 /// <param name="MinLearningRateFraction">Floor of the cosine decay, as a fraction of the peak.</param>
 /// <param name="GradientClip">Maximum global gradient norm, or null for none.</param>
@@ -30,8 +30,11 @@ public sealed record TrainingOptions(
     int LogEvery = 50,
     long Seed = 0)
 {
+    /// <summary><see cref="Time"/>, or uniform times when it is null.</summary>
     public TimeSampling TimeSampling => Time ?? new TimeSampling();
 
+    /// <summary>Checks every field's range and the time sampling.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The field out of range; the message names it.</exception>
     public void Validate()
     {
         if (Steps < 1)

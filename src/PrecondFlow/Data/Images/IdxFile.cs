@@ -54,6 +54,8 @@ internal static class IdxFile
     }
 
     /// <summary>Parses the decompressed contents of an IDX file.</summary>
+    /// <param name="path">The file the bytes came from, named in error messages.</param>
+    /// <param name="bytes">The whole (decompressed) file: header, then the elements.</param>
     /// <param name="compressed">Whether <paramref name="bytes"/> came out of gzip, so that byte counts in messages say so.</param>
     internal static IdxArray Parse(string path, byte[] bytes, bool compressed = false)
     {

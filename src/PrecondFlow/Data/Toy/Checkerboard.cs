@@ -19,10 +19,13 @@ public sealed class Checkerboard : ToyDataset
         Extent = extent;
     }
 
+    /// <summary>E: the board covers [−E, E]²; the default 2 gives cells of side 1.</summary>
     public double Extent { get; }
 
+    /// <inheritdoc/>
     public override string Name => "checkerboard";
 
+    /// <summary>8: one class per filled cell.</summary>
     public override int NumClasses => 8;
 
     /// <summary>The lower-left corner (column, row) of filled cell <paramref name="label"/>, in grid units 0..3.</summary>
@@ -34,6 +37,7 @@ public sealed class Checkerboard : ToyDataset
         return (2 * (label % 2) + row % 2, row);
     }
 
+    /// <inheritdoc/>
     protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
     {
         var device = generator.device;

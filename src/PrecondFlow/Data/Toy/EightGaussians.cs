@@ -22,12 +22,16 @@ public sealed class EightGaussians : ToyDataset
         Std = std;
     }
 
+    /// <summary>Radius of the circle of centres (default 2).</summary>
     public double Radius { get; }
 
+    /// <summary>Standard deviation of each Gaussian (default 0.2).</summary>
     public double Std { get; }
 
+    /// <inheritdoc/>
     public override string Name => "8gaussians";
 
+    /// <summary>8: the label is the Gaussian's index k.</summary>
     public override int NumClasses => 8;
 
     /// <summary>Centre of Gaussian <paramref name="label"/>: Radius·(cos 2πk/8, sin 2πk/8).</summary>
@@ -39,6 +43,7 @@ public sealed class EightGaussians : ToyDataset
         return (Radius * Math.Cos(angle), Radius * Math.Sin(angle));
     }
 
+    /// <inheritdoc/>
     protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
     {
         var device = generator.device;

@@ -34,8 +34,10 @@ public sealed class ElongatedGaussian : ToyDataset
         mean = [meanX, meanY];
     }
 
+    /// <summary>κ = λ_max/λ_min, the covariance's condition number (default 100).</summary>
     public double Kappa { get; }
 
+    /// <summary>θ, the angle of the long axis from the first coordinate axis, in degrees (default 30).</summary>
     public double AngleDegrees { get; }
 
     /// <summary>λ_max, the variance along the long axis.</summary>
@@ -44,6 +46,7 @@ public sealed class ElongatedGaussian : ToyDataset
     /// <summary>λ_min = λ_max/κ, the variance along the short axis.</summary>
     public double MinVariance => MaxVariance / Kappa;
 
+    /// <inheritdoc/>
     public override string Name => "elongated-gaussian";
 
     /// <summary>μ, a new (2) float64 CPU tensor on each call (the caller owns it).</summary>
@@ -63,6 +66,7 @@ public sealed class ElongatedGaussian : ToyDataset
         return [major * c * c + minor * s * s, offDiagonal, offDiagonal, major * s * s + minor * c * c];
     }
 
+    /// <inheritdoc/>
     protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
     {
         var device = generator.device;

@@ -130,10 +130,13 @@ public sealed class GaussianMixture : ToyDataset
     /// <summary>Dimension d of the points.</summary>
     public int Dimension { get; }
 
+    /// <summary>d, the same as <see cref="Dimension"/>.</summary>
     public override int Dim => Dimension;
 
+    /// <summary>K, the same as <see cref="Components"/>: the label is the component.</summary>
     public override int NumClasses => Components;
 
+    /// <inheritdoc/>
     public override string Name => "gaussian-mixture";
 
     /// <summary>π, a new (K) float64 CPU tensor summing to 1.</summary>
@@ -172,6 +175,7 @@ public sealed class GaussianMixture : ToyDataset
         }
     }
 
+    /// <inheritdoc/>
     protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
     {
         var device = generator.device;

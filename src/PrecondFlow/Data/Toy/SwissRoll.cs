@@ -22,8 +22,10 @@ public sealed class SwissRoll : ToyDataset, IHasGeneratingCurve
         Noise = noise;
     }
 
+    /// <summary>Standard deviation of the isotropic Gaussian noise, in the scaled units (default 0.05).</summary>
     public double Noise { get; }
 
+    /// <inheritdoc/>
     public override string Name => "swiss-roll";
 
     /// <summary>The spiral t ↦ (t·cos t, t·sin t) / <see cref="Divisor"/>, t ∈ [1.5π, 4.5π].</summary>
@@ -36,6 +38,7 @@ public sealed class SwissRoll : ToyDataset, IHasGeneratingCurve
         }
     }
 
+    /// <inheritdoc/>
     protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
     {
         var device = generator.device;

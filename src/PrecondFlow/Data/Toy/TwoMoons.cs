@@ -19,10 +19,13 @@ public sealed class TwoMoons : ToyDataset, IHasGeneratingCurve
         Noise = noise;
     }
 
+    /// <summary>Standard deviation of the isotropic Gaussian noise (default 0.05).</summary>
     public double Noise { get; }
 
+    /// <inheritdoc/>
     public override string Name => "moons";
 
+    /// <summary>2: the label is the moon.</summary>
     public override int NumClasses => 2;
 
     /// <summary>The two half circles, θ ∈ [0, π]: (cos θ − 0.5, sin θ − 0.25) and (0.5 − cos θ, 0.25 − sin θ).</summary>
@@ -32,6 +35,7 @@ public sealed class TwoMoons : ToyDataset, IHasGeneratingCurve
         new CurvePiece(0, Math.PI, theta => stack([0.5 - cos(theta), 0.25 - sin(theta)], dim: 1)),
     ];
 
+    /// <inheritdoc/>
     protected override (Tensor Points, Tensor? Labels) SampleFloat64(long count, Generator generator)
     {
         var device = generator.device;

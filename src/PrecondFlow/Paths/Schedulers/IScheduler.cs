@@ -7,6 +7,10 @@ namespace PrecondFlow.Paths.Schedulers;
 /// derivatives. Time runs from t = 0 (the base, x₀ ~ N(0, I)) to t = 1 (the data x₁).
 /// Every tensor has the shape of the time tensor it was computed from.
 /// </summary>
+/// <param name="Alpha">α_t, the weight of the data x₁.</param>
+/// <param name="Sigma">σ_t, the weight of the base sample x₀.</param>
+/// <param name="DAlpha">dα_t/dt.</param>
+/// <param name="DSigma">dσ_t/dt.</param>
 public sealed record SchedulerValues(Tensor Alpha, Tensor Sigma, Tensor DAlpha, Tensor DSigma);
 
 /// <summary>A schedule (α_t, σ_t) of an affine probability path.</summary>

@@ -11,6 +11,10 @@ namespace PrecondFlow.Paths.Schedulers;
 /// </summary>
 public sealed class VariancePreservingScheduler : IScheduler
 {
+    /// <summary>The VP schedule with noise rates from <paramref name="betaMin"/> (at t = 1) to <paramref name="betaMax"/> (at t = 0).</summary>
+    /// <param name="betaMin">β_min &gt; 0 (default 0.1).</param>
+    /// <param name="betaMax">β_max &gt; β_min (default 20).</param>
+    /// <exception cref="ArgumentOutOfRangeException">Unless 0 &lt; betaMin &lt; betaMax.</exception>
     public VariancePreservingScheduler(double betaMin = 0.1, double betaMax = 20.0)
     {
         if (!(betaMin > 0) || !(betaMax > betaMin))
@@ -20,11 +24,17 @@ public sealed class VariancePreservingScheduler : IScheduler
         BetaMax = betaMax;
     }
 
+    /// <summary>β_min, the noise rate at diffusion time τ = 0 (t = 1).</summary>
     public double BetaMin { get; }
+    /// <summary>β_max, the noise rate at diffusion time τ = 1 (t = 0).</summary>
     public double BetaMax { get; }
 
+    /// <inheritdoc/>
     public string Name => "vp";
 
+    /// <summary>α_t as in the type's summary, σ_t = √(1 − α_t²) (clamped at 1e-12 under the root), α̇_t = ½β(τ)α_t and
+    /// σ̇_t = −α_t α̇_t/σ_t, each of t's shape.</summary>
+    /// <param name="t">Times, any shape.</param>
     public SchedulerValues At(Tensor t)
     {
         var tau = 1 - t;

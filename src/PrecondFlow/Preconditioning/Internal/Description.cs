@@ -36,6 +36,7 @@ internal sealed record Description(FolderManifest Manifest)
 
     /// <summary>The "options" object as <typeparamref name="T"/>, validated; errors name the file.</summary>
     /// <param name="what">What the options belong to, for messages (e.g. "RealNVP").</param>
+    /// <param name="validate">Checks the options; its exception is reported with the file's name.</param>
     public T Options<T>(string what, Action<T> validate) where T : class
     {
         try

@@ -20,7 +20,9 @@ internal static class PreconditionerFolder
     public const string WeightsFileName = "weights.bin";
 
     /// <summary>Writes the weights (if any) and then the description, each file atomically.</summary>
+    /// <param name="folder">The folder to write; created if missing.</param>
     /// <param name="description">The map's <see cref="IPreconditioner.Describe"/>: its "kind" and its settings.</param>
+    /// <param name="writeWeights">Writes the weights file; null for a map without weights (only the description is written).</param>
     public static void Save(string folder, JsonObject description, Action<BinaryWriter>? writeWeights)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
