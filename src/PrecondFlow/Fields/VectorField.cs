@@ -45,7 +45,8 @@ public abstract class VectorField : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     /// <returns>(batch, dim).</returns>
     public abstract override Tensor forward(Tensor x, Tensor t, Tensor? labels);
 
-    /// <summary>Throws a clear error when labels are missing or out of range.</summary>
+    /// <summary>Throws a clear error when labels are missing, given to an unconditional field, or of the wrong count. Their
+    /// range is not checked here: that would read the labels back from the device at every call.</summary>
     protected void CheckLabels(Tensor x, Tensor? labels)
     {
         if (IsConditional && labels is null)

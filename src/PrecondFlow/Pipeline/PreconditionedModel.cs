@@ -44,9 +44,12 @@ public sealed class PreconditionedModel : IDisposable
 
     private sealed record ManifestState(PipelineTimes Times, PreconditionerFitReport? PreconditionerFit);
 
+    private readonly bool ownsField;
+
     private PreconditionedModel(IPreconditioner preconditioner, FlowTrainer? trainer, VectorField field, ModelSpec spec,
-        PipelineTimes times, PreconditionerFitReport? fit)
+        PipelineTimes times, PreconditionerFitReport? fit, bool ownsField = false)
     {
+        this.ownsField = ownsField;
         Preconditioner = preconditioner;
         Trainer = trainer;
         Field = field;
@@ -334,9 +337,19 @@ public sealed class PreconditionedModel : IDisposable
     public static PreconditionedModel Load(string folder, Device device, bool preferEma = true)
     {
         var (field, checkpoint) = Checkpoint.LoadField(folder, device, preferEma);
-        var (preconditioner, manifest) = LoadPreconditioner(folder, field.Dim);
+        IPreconditioner preconditioner;
+        Manifest? manifest;
+        try
+        {
+            (preconditioner, manifest) = LoadPreconditioner(folder, field.Dim);
+        }
+        catch
+        {
+            field.Dispose();
+            throw;
+        }
         return new PreconditionedModel(preconditioner, null, field, checkpoint.Model,
-            manifest?.Times ?? new PipelineTimes(0, 0, checkpoint.Seconds), manifest?.PreconditionerFit);
+            manifest?.Times ?? new PipelineTimes(0, 0, checkpoint.Seconds), manifest?.PreconditionerFit, ownsField: true);
     }
 
     private static (IPreconditioner Preconditioner, Manifest? Manifest) LoadPreconditioner(string folder, int dim)
@@ -378,5 +391,7 @@ public sealed class PreconditionedModel : IDisposable
     {
         Preconditioner.Dispose();
         Trainer?.Dispose();
+        if (ownsField)
+            Field.Dispose();   // a loaded model built its network itself; a trained one's belongs to its trainer's caller
     }
 }

@@ -69,6 +69,24 @@ public class PreconditionedModelTests(Xunit.Abstractions.ITestOutputHelper outpu
     }
 
     [Fact]
+    public void ALoadedModelFreesTheNetworkItBuiltWhenDisposedAndATrainedOneLeavesItsCallersNetworkAlone()
+    {
+        var data = ToyDatasets.Create("moons", 500, seed: 2);
+        var spec = new ModelSpec(new FieldConfig(Dim: 2, Hidden: [16]));
+        using var initial = new Generator(1);
+        var field = VectorFields.Create(spec.Field, initial);
+        using (var model = PreconditionedModel.Train(data, new AffineWhitening(2), field, spec, new TrainingOptions(Steps: 5, BatchSize: 64)))
+            model.Save(folder);
+        Assert.False(field.parameters().First().IsInvalid, "the caller's network was freed by the model that trained it");
+        field.Dispose();
+
+        var loaded = PreconditionedModel.Load(folder, CPU);
+        var weights = loaded.Field.parameters().First();
+        loaded.Dispose();
+        Assert.True(weights.IsInvalid, "a loaded model left the network it built to the garbage collector");
+    }
+
+    [Fact]
     public void APipelineFolderReloadsAsOneModelAndSamplesIdentically()
     {
         var data = ToyDatasets.Create("8gaussians", 2000, seed: 4);
