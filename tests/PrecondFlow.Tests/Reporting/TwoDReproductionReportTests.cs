@@ -98,6 +98,20 @@ public class TwoDReproductionReportTests(QuickReproduction run)
         }
     }
 
+    [Theory, MemberData(nameof(ExperimentArms))]
+    public void EachReportPrintsItsIntroductionAndFairnessRulesAndTheRulesNameTheSeeds(string id, string[] arms)
+    {
+        var narrative = Narrative.For(Result(id));
+        var report = File.ReadAllText(Path.Combine(run.Folder, id, ExperimentReport.ReportFile));
+        Assert.NotEmpty(narrative.Introduction);
+        Assert.All(narrative.Introduction, paragraph => Assert.Contains(paragraph + "\n\n", report));
+        Assert.NotEmpty(narrative.Fairness);
+        Assert.All(narrative.Fairness, rule => Assert.Contains($"- {rule}\n", report));
+        // The seeds the arms ran with, as they ran: "the seeds 0, 1".
+        Assert.Contains(narrative.Fairness, rule => rule.Contains($"the seeds {string.Join(", ", Result(id).Seeds)};"));
+        Assert.Equal(arms.Length, Result(id).Arms.Count);
+    }
+
     private static (double Mean, double Std) HandMeanStd(double[] values)
     {
         double mean = 0;
