@@ -49,7 +49,7 @@ internal static class CheckerboardToSwissRollNarrative
 
     private static IReadOnlyList<string> Fairness(CheckerboardToSwissRollOptions options, IReadOnlyList<long> seeds) =>
     [
-        $"Every arm uses the same main flow: {options.MainFlow.Describe()}.",
+        $"Every arm uses the same main flow: {MainFlowDescription.Of(options.MainFlow)}.",
         $"Every arm uses the seeds {string.Join(", ", seeds)}; for a given seed all arms see the same source and target data, the " +
         "same initial main-flow weights, and the same minibatch indices and times.",
         "Both preconditioners' training is charged to the arm (fitting P_s and P_t, and transforming both training sets). Measuring " +

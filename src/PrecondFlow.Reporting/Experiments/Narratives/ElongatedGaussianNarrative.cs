@@ -45,7 +45,7 @@ internal static class ElongatedGaussianNarrative
 
     private static IReadOnlyList<string> Fairness(ElongatedGaussianOptions options, IReadOnlyList<long> seeds) =>
     [
-        $"Both arms use the same main flow: {options.MainFlow.Describe()}.",
+        $"Both arms use the same main flow: {MainFlowDescription.Of(options.MainFlow)}.",
         $"Both arms use the seeds {string.Join(", ", seeds)}; for a given seed they see the same training data, the same initial " +
         "weights, the same minibatches and times, and the same sampling noise.",
         "Wall time is reported per stage; whitening's closed-form fit and the transform of the data are charged to its arm. Measuring " +

@@ -59,7 +59,7 @@ internal static class SwissRollNarrative
 
     private static IReadOnlyList<string> Fairness(SwissRollOptions options, IReadOnlyList<long> seeds) =>
     [
-        $"Every arm uses the same main flow: {options.MainFlow.Describe()}.",
+        $"Every arm uses the same main flow: {MainFlowDescription.Of(options.MainFlow)}.",
         $"Every arm uses the seeds {string.Join(", ", seeds)}; for a given seed all arms see the same training data, the same initial " +
         "main-flow weights, the same minibatch indices and times, and the same sampling noise.",
         "The preconditioner's own training is charged: its fit and the transform of the training data are timed and added to the " +

@@ -86,7 +86,7 @@ internal static class Table2Narrative
 
     private static IReadOnlyList<string> Fairness(Table2Setup setup, IReadOnlyList<long> seeds) =>
     [
-        $"Every arm uses the same main flow: {setup.Options.Flow.Describe(setup.TrainLatents)}.",
+        $"Every arm uses the same main flow: {MainFlowDescription.Of(setup.Options.Flow, setup.TrainLatents)}.",
         "Every arm uses the same VAE latents and the same FID classifier, trained once (seed " +
         $"{setup.Options.NetworkSeed}) and shared; the seeds {string.Join(", ", seeds)} set the main flow's initial weights, minibatches, " +
         "times and sampling noise, the same for every arm, and the preconditioners' own training.",
