@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using PrecondFlow.Data;
 using PrecondFlow.Data.Images;
 using PrecondFlow.Diagnostics;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using PrecondFlow.Data.Toy;
 using PrecondFlow.Diagnostics;
 using PrecondFlow.Experiments.TwoD.Internal;
