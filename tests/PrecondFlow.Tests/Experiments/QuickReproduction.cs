@@ -7,11 +7,14 @@ namespace PrecondFlow.Tests.Experiments;
 
 /// <summary>
 /// Runs `reproduce all-2d` once with the quick budget and two seeds (about 10–15 s on one thread), for the tests that
-/// check its structure; deletes the folder afterwards.
+/// check its structure and its report; shared by every test class in <see cref="Collection"/>; deletes the folder afterwards.
 /// </summary>
 public sealed class QuickReproduction : IDisposable
 {
     public const int Seeds = 2;
+
+    /// <summary>The test collection whose classes share one run.</summary>
+    public const string Collection = "quick all-2d reproduction";
 
     public QuickReproduction()
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
+using PrecondFlow.Experiments.TwoD;
 
-namespace PrecondFlow.Experiments.TwoD.Internal;
+namespace PrecondFlow.Reporting.Narratives;
 
 /// <summary>
 /// Sentences of a report's result paragraph, generated from the numbers: whether an arm beats the baseline is decided
@@ -100,7 +101,7 @@ internal static class Findings
     /// </summary>
     public static string SecondHalf(ArmResult arm, string curve, string what)
     {
-        var (half, end) = HalfAndEnd(arm.MeanCurve(curve));
+        var (half, end) = CurvePoint.HalfAndEnd(arm.MeanCurve(curve));
         double percent = half.Value > 0 && end.Value > 0 ? 100 * (end.Value / half.Value - 1) : double.NaN;
         string change = double.IsNaN(percent)
             ? ""
@@ -110,14 +111,4 @@ internal static class Findings
 
     /// <summary>The text with its first letter in upper case.</summary>
     public static string Sentence(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
-
-    /// <summary>The first point at or after half of the last step, and the last point.</summary>
-    public static (CurvePoint Half, CurvePoint End) HalfAndEnd(IReadOnlyList<CurvePoint> curve)
-    {
-        if (curve.Count == 0)
-            throw new ArgumentException("The curve is empty.", nameof(curve));
-        var end = curve[^1];
-        var half = curve.First(p => p.Step >= end.Step / 2);
-        return (half, end);
-    }
 }

@@ -1,9 +1,9 @@
 using PrecondFlow.Experiments.TwoD;
-using PrecondFlow.Experiments.TwoD.Internal;
 using PrecondFlow.Pipeline;
+using PrecondFlow.Reporting.Narratives;
 using PrecondFlow.Training;
 
-namespace PrecondFlow.Tests.Experiments;
+namespace PrecondFlow.Tests.Reporting.Narratives;
 
 /// <summary>The result paragraph must say what the numbers say: better in every seed, worse, or mixed.</summary>
 public class FindingsTests
