@@ -64,8 +64,8 @@ public static class CurveDistance
             using var step = NewDisposeScope();
             var length = Math.Min(rows, n - start);
             var chunk = x.narrow(0, start, length);
-            var squared = cdist(chunk, gridCurve, p: 2, compute_mode: compute_mode.donot_use_mm_for_euclid_dist).square();
-            var (best, index) = squared.min(1);
+            var (nearest, index) = cdist(chunk, gridCurve, p: 2, compute_mode: compute_mode.donot_use_mm_for_euclid_dist).min(1);
+            var best = nearest.square();
             var piece = index.div(gridPoints, rounding_mode: RoundingMode.floor);
             var t = flatParameters.index_select(0, index);
             var h = spacing.index_select(0, piece);

@@ -27,7 +27,7 @@ public sealed class ReferenceSet : IDisposable
         Curve = curve;
     }
 
-    /// <summary>(n, d) float64 reference points.</summary>
+    /// <summary>(n, d) float64 reference points (the caller's storage when it passed float64: do not modify that tensor in place).</summary>
     public Tensor Points { get; }
 
     /// <summary>(n) int64 labels, or null when unlabelled.</summary>

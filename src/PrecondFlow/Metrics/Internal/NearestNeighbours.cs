@@ -5,6 +5,12 @@ namespace PrecondFlow.Metrics.Internal;
 /// <summary>
 /// k-nearest-neighbour radii and ball membership in float64, computed in chunks of rows so that memory stays
 /// O(chunk · n) instead of O(n²): about 2²² distances (32 MB) at a time, whatever the set sizes.
+/// <para>
+/// Each chunk's distances are made in one buffer and turned into ball indicators in place. Full-size temporaries
+/// per chunk (the four of <see cref="PairwiseDistances.Squared"/>, or a bool mask counted as int64) made the C
+/// allocator keep ever more freed memory: the resident size of a 20 000 × 20 000 pass grew by about 0.8 GB at each
+/// repetition (measured 0.9, 1.5, 2.5 GB); with one buffer it stays near 0.25 GB.
+/// </para>
 /// </summary>
 internal static class NearestNeighbours
 {
@@ -33,7 +39,7 @@ internal static class NearestNeighbours
         {
             using var step = NewDisposeScope();
             var length = Math.Min(rows, n - start);
-            var squared = PairwiseDistances.Squared(points.narrow(0, start, length), points);
+            var squared = SquaredDistances(points.narrow(0, start, length), points);
             // Each row holds the point itself: exactly 0, so that it is always one of the k + 1 smallest.
             squared.narrow(1, start, length).diagonal().zero_();
             var kth = squared.topk(k + 1, dim: 1, largest: false, sorted: true).values.select(1, k);
@@ -55,17 +61,31 @@ internal static class NearestNeighbours
         using var scope = NewDisposeScope();
         long q = queries.shape[0], c = centres.shape[0];
         var inside = empty(q, dtype: ScalarType.Bool, device: queries.device);
-        var perBall = zeros(c, dtype: ScalarType.Int64, device: queries.device);
+        var perBall = zeros(c, dtype: ScalarType.Float64, device: queries.device);
         var squaredRadii = radii.square().unsqueeze(0);
         var rows = RowsPerChunk(c);
         for (long start = 0; start < q; start += rows)
         {
             using var step = NewDisposeScope();
             var length = Math.Min(rows, q - start);
-            var within = PairwiseDistances.Squared(queries.narrow(0, start, length), centres) <= squaredRadii;
-            inside.narrow(0, start, length).copy_(within.any(1));
-            perBall.add_(within.sum(0, type: ScalarType.Int64));
+            // 1 where d² ≤ r², else 0, in the distance buffer itself: sign(r² − d²) + 1, capped at 1. A bool mask reduced to
+            // counts would convert a full int64 copy per chunk (see above).
+            var within = SquaredDistances(queries.narrow(0, start, length), centres).neg_().add_(squaredRadii).sign_().add_(1).clamp_max_(1);
+            inside.narrow(0, start, length).copy_(within.amax([1]) > 0);
+            perBall.add_(within.sum(dim: 0));
         }
-        return (inside.MoveToOuterDisposeScope(), perBall.MoveToOuterDisposeScope());
+        return (inside.MoveToOuterDisposeScope(), perBall.to_type(ScalarType.Int64).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// ‖xᵢ − yⱼ‖² = ‖xᵢ‖² + ‖yⱼ‖² − 2xᵢ·yⱼ in one (n, m) float64 buffer, clamped at zero against round-off; the
+    /// points should be centred near the origin so that the expansion loses little to cancellation.
+    /// </summary>
+    private static Tensor SquaredDistances(Tensor x, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        var xx = x.square().sum(1, keepdim: true);
+        var yy = y.square().sum(1, keepdim: true).T;
+        return x.matmul(y.T).mul_(-2).add_(xx).add_(yy).clamp_min_(0).MoveToOuterDisposeScope();
     }
 }
