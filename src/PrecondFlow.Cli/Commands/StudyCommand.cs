@@ -95,7 +95,7 @@ internal static class StudyCommand
             var description = DataArguments.IsFile(name)
                 ? $"{Path.GetFileName(name)} ({points.Count} points)"
                 : string.Create(CultureInfo.InvariantCulture, $"{name}, {points.Count} points") +
-                  (name == "elongated-gaussian" ? string.Create(CultureInfo.InvariantCulture, $", κ = {parse.GetValue(data.Kappa):G4}") : "");
+                  (name == "elongated-gaussian" ? string.Create(CultureInfo.InvariantCulture, $", κ = {parse.GetValue(data.Kappa):G6}") : "");
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             if (parse.GetValue(threads) is { } count)
                 TorchSharp.torch.set_num_threads(count);
