@@ -42,7 +42,11 @@ public static class StudyCharts
     private static byte[] Panel(StudyResult result, StudyMetric metric)
     {
         string yLabel = metric.Direction == MetricDirection.CloserToOneIsBetter ? $"log₁₀ {metric.Key} (0 is ideal)" : metric.Key;
-        var plot = Charts.NewPlot(metric.Key, "main-flow steps", yLabel);
+        int fixedMmd = Array.IndexOf(result.Metrics.Where(m => m.Key.StartsWith("mmd_fixed_", StringComparison.Ordinal)).ToArray(), metric);
+        string title = fixedMmd >= 0
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{metric.Key} (h = {result.MmdBandwidths[fixedMmd]:G3})")
+            : metric.Key;
+        var plot = Charts.NewPlot(title, "main-flow steps (log scale)", yLabel);
         for (int a = 0; a < result.Arms.Count; a++)
         {
             var arm = result.Arms[a];
@@ -65,10 +69,11 @@ public static class StudyCharts
             line.LineWidth = 2;
             line.LegendText = arm.Name;
         }
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            LabelFormatter = x => Math.Pow(10, x).ToString("G3", System.Globalization.CultureInfo.InvariantCulture),
-        };
+        // Ticks at the evaluation points themselves: round step counts rather than powers of ten.
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        foreach (var step in result.Arms.SelectMany(a => a.Steps).Distinct().Order())
+            ticks.AddMajor(Math.Log10(step), step.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        plot.Axes.Bottom.TickGenerator = ticks;
         plot.ShowLegend();
         return plot.GetImageBytes(PanelWidth, PanelHeight, ImageFormat.Png);
     }
