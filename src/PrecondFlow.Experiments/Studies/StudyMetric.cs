@@ -34,7 +34,7 @@ public sealed record StudyMetric(string Key, MetricDirection Direction, string D
     [
         new("sliced_wasserstein", MetricDirection.LowerIsBetter, "sliced Wasserstein-2 distance in data units (dominated by the wide directions)"),
         new("whitened_sliced_wasserstein", MetricDirection.LowerIsBetter, "sliced Wasserstein-2 distance in the reference's whitened coordinates (every direction counts alike)"),
-        new("mmd", MetricDirection.LowerIsBetter, "MMD² with bandwidths at ¼–4× the median distance of each evaluation (not on one scale across evaluations)", InSummary: false),
+        new("mmd", MetricDirection.LowerIsBetter, "MMD² (unbiased, so slightly negative when the sets agree) with bandwidths at ¼–4× the median distance of each evaluation (not on one scale across evaluations)", InSummary: false),
         new("precision", MetricDirection.HigherIsBetter, "share of samples inside the reference's k-NN manifold (fidelity)"),
         new("recall", MetricDirection.HigherIsBetter, "share of reference points inside the samples' k-NN manifold (diversity)"),
         new("density", MetricDirection.CloserToOneIsBetter, "k-NN density (Naeem et al. 2020), 1 for matching sets", InSummary: false),
@@ -57,7 +57,7 @@ public sealed record StudyMetric(string Key, MetricDirection Direction, string D
     public static IReadOnlyList<StudyMetric> For(IReadOnlyList<double> bandwidths, bool hasCurve) =>
         Standard
             .Concat(bandwidths.Select((h, i) => new StudyMetric(FixedMmdKey(i), MetricDirection.LowerIsBetter,
-                string.Create(CultureInfo.InvariantCulture, $"MMD² at the fixed bandwidth h = {h:G3} (data units), the same at every evaluation"),
+                string.Create(CultureInfo.InvariantCulture, $"MMD² (unbiased, so slightly negative when the sets agree) at the fixed bandwidth h = {h:G3} (data units), the same at every evaluation"),
                 InSummary: i == bandwidths.Count / 2)))
             .Concat(hasCurve ? Curve : [])
             .ToArray();

@@ -167,7 +167,9 @@ public static class StudyReport
         md.Append("## Plateau test\n\n");
         md.Append(string.Create(Invariant,
             $"Relative improvement of the mean error over the last doubling of steps, (e(s/2) − e(s)) / e(s/2); below " +
-            $"{ConvergenceAnalysis.DefaultPlateauThreshold:P0} the curve is called a plateau (a negative value: the error grew).\n\n"));
+            $"{ConvergenceAnalysis.DefaultPlateauThreshold:P0} the curve is called a plateau (a negative value: the error grew). Where an " +
+            $"error is already near its sampling noise (MMD² near 0, recall near 1) the relative change is mostly noise: read those " +
+            $"verdicts with the per-seed bands of the curves.\n\n"));
         var plateaus = Plateaus(result);
         var plateauTable = new MarkdownTable(new[] { "arm" }.Concat(KeyMetrics(result).Select(m => m.Key)).ToArray());
         foreach (var arm in result.Arms)
