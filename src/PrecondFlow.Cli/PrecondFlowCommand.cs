@@ -27,6 +27,7 @@ public static class PrecondFlowCommand
         EvalCommand.Create(),
         TheoryCommand.Create(),
         ReproduceCommand.Create(),
+        StudyCommand.Create(),
     };
 
     /// <summary>Parses and runs; returns the exit code (0 success, 1 bad command line, 2 bad input, 70 internal error).</summary>

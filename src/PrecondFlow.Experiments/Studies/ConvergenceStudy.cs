@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Globalization;
+using PrecondFlow.Data;
+using PrecondFlow.Experiments.Studies.Internal;
+using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Experiments.TwoD.Internal;
+using PrecondFlow.Fields;
+using PrecondFlow.Metrics;
+using PrecondFlow.Pipeline;
+using PrecondFlow.Preconditioning;
+using PrecondFlow.Training;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Experiments.Studies;
+
+/// <summary>
+/// A convergence study: every arm (a preconditioner, or none) trains the same main flow on the same data, and is
+/// evaluated at log-spaced steps by sampling through P⁻¹ and comparing with the test split
+/// (<see cref="SampleQualityMetrics"/>). Seeds are paired across arms (same split, same initial weights, same
+/// minibatches, same sampling noise). Each arm runs at its own best learning rate of a grid, chosen on the validation
+/// split; compute-matched baselines (more steps; a wider network) accompany each arm whose P is trained by gradient steps.
+/// Plain data in and out: no files, no console.
+/// </summary>
+public static class ConvergenceStudy
+{
+    /// <summary>Base of the sampling seeds: seed s samples with SamplingSeed + s at every evaluation, in every arm.</summary>
+    public const long SamplingSeed = 7_919;
+
+    private sealed record PlannedArm(string Name, ArmKind Kind, string Preconditioner, string Description, int[] Hidden,
+        int ExtraSteps, string? MatchedTo, int FitSteps);
+
+    /// <summary>Runs the study. Deterministic on the CPU: same options and data, same numbers.</summary>
+    /// <param name="options">The study's settings (validated here).</param>
+    /// <param name="data">The data and what they are.</param>
+    /// <param name="device">Where to train and sample.</param>
+    /// <param name="progress">One stage for the learning-rate grid and one per arm.</param>
+    public static StudyResult Run(StudyOptions options, StudyData data, Device device, IExperimentProgress? progress = null)
+    {
+        options.Validate();
+        progress ??= IExperimentProgress.None;
+        var clock = Stopwatch.StartNew();
+        var points = data.Points;
+        int classes = points.NumClasses;
+        var seeds = Enumerable.Range(0, options.Seeds).Select(s => (long)s).ToArray();
+
+        using var scope = NewDisposeScope();
+        var splits = seeds.Select(s => DataSplit.Of(points, options.ValidationFraction, options.TestFraction, s)).ToArray();
+        var references = splits.Select(s => ReferenceSet.Prepare(s.Test.Points, s.Test.Labels, curve: data.Curve)).ToArray();
+        try
+        {
+            var bandwidths = FixedBandwidths(splits[0].Test.Points, options);
+            var metrics = StudyMetric.For(bandwidths, data.Curve is not null);
+            var quality = new SampleQualityOptions
+            {
+                Distances = new DistributionMetricsOptions { MaxSamples = options.MetricSamples, Projections = options.Projections },
+                MmdBandwidths = bandwidths,
+            };
+            var (plan, matches) = Plan(options, points.Dim, classes, splits[0].Train.Count);
+
+            var trials = new List<LearningRateTrial>();
+            var chosen = new Dictionary<string, double>();
+            var search = progress.AddStage("learning rates", plan.Count * options.LearningRateGrid.Count);
+            foreach (var arm in plan)
+            {
+                if (arm.Kind == ArmKind.MoreSteps)
+                    continue;   // the same network and data as the baseline: it runs at the baseline's rate
+                var armTrials = SearchLearningRate(options, arm, splits[0], classes, device, trials.Count, search);
+                trials.AddRange(armTrials);
+                chosen[arm.Name] = Best(armTrials);
+            }
+            search.Report((plan.Count * options.LearningRateGrid.Count, "done"));
+
+            var arms = new List<StudyArm>();
+            foreach (var arm in plan)
+            {
+                double rate = arm.Kind == ArmKind.MoreSteps ? chosen[StudyOptions.Baseline] : chosen[arm.Name];
+                arms.Add(RunArm(options, arm, rate, seeds, splits, references, metrics, quality, classes, device, progress));
+            }
+            return new StudyResult(options, data.Description,
+                (splits[0].Train.Count, splits[0].Validation.Count, splits[0].Test.Count), metrics, bandwidths, trials, arms,
+                matches, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var reference in references)
+                reference.Dispose();
+        }
+    }
+
+    /// <summary>MMD bandwidths fixed once per study: the median pairwise distance of the first seed's test split × {¼, 1, 4}.</summary>
+    private static IReadOnlyList<double> FixedBandwidths(Tensor test, StudyOptions options)
+    {
+        long half = test.shape[0] / 2;
+        return MaximumMeanDiscrepancy.Compute(test.slice(0, 0, half, 1), test.slice(0, half, test.shape[0], 1), seed: 0,
+            maxSamples: options.MetricSamples, bandwidthFactors: [0.25, 1, 4]).Bandwidths;
+    }
+
+    private static (List<PlannedArm> Arms, List<ComputeMatch> Matches) Plan(StudyOptions options, int dim, int classes, long trainCount)
+    {
+        var plan = new List<PlannedArm>();
+        var matches = new List<ComputeMatch>();
+        var hidden = options.HiddenWidths;
+        long mainParameters = ComputeMatching.Parameters(options.Field(dim, classes));
+        foreach (var spec in options.ArmSpecs)
+        {
+            using var preconditioner = PreconditionerFactory.Create(spec, dim, classes, options.PreconditionerSettings);
+            var (fitSteps, flops) = ComputeMatching.PreconditionerCost(preconditioner, trainCount);
+            bool baseline = spec == StudyOptions.Baseline;
+            plan.Add(new PlannedArm(spec, baseline ? ArmKind.Baseline : ArmKind.Preconditioned, spec,
+                baseline ? "no preconditioner (the baseline)" : $"preconditioner {spec} before the main flow", hidden, 0, null,
+                (int)Math.Min(int.MaxValue, fitSteps)));
+            if (baseline || !options.ComputeMatched || fitSteps == 0)
+                continue;
+            int extra = (int)Math.Min(int.MaxValue / 2, Math.Ceiling(flops / ((double)options.BatchSize * mainParameters)));
+            long target = preconditioner.ParameterCount + mainParameters;
+            var (wider, widerParameters) = ComputeMatching.Wider(options.Field(dim, classes), target);
+            matches.Add(new ComputeMatch(spec, fitSteps, flops, extra, wider, widerParameters, target));
+            plan.Add(new PlannedArm($"none+steps({spec})", ArmKind.MoreSteps, StudyOptions.Baseline,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"no preconditioner, {extra} extra main-flow steps: the FLOP-equivalents of {spec}'s training"),
+                hidden, extra, spec, 0));
+            plan.Add(new PlannedArm($"none-wider({spec})", ArmKind.Wider, StudyOptions.Baseline,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"no preconditioner, hidden widths {string.Join("-", wider)} ({widerParameters} parameters ≥ {spec}'s + the main flow's {target})"),
+                wider, 0, spec, 0));
+        }
+        return (plan, matches);
+    }
+
+    private static List<LearningRateTrial> SearchLearningRate(StudyOptions options, PlannedArm arm, DataSplit split, int classes,
+        Device device, int done, IProgress<(double Done, string Status)> bar)
+    {
+        using var scope = NewDisposeScope();
+        using var preconditioner = PreconditionerFactory.Create(arm.Preconditioner, split.Train.Dim, classes, options.PreconditionerSettings);
+        Fit(preconditioner, split.Train, seed: 0, null);
+        var train = PreconditionedModel.Transform(preconditioner, split.Train);
+        var validation = PreconditionedModel.Transform(preconditioner, split.Validation);
+        var spec = Spec(options, arm, split.Train.Dim, classes);
+        var trials = new List<LearningRateTrial>();
+        foreach (var rate in options.LearningRateGrid)
+        {
+            bar.Report((done + trials.Count, string.Create(CultureInfo.InvariantCulture, $"{arm.Name} lr {rate:G3}")));
+            using var field = MainFlow.Create(spec, 0, device);
+            using var trainer = new FlowTrainer(field, spec, options.Training(options.SearchSteps, rate, 0));
+            trainer.Train(train);
+            trials.Add(new LearningRateTrial(arm.Name, rate, ValidationLoss.Of(trainer.SamplingField, spec, validation)));
+        }
+        return trials;
+    }
+
+    /// <summary>The rate with the lowest validation loss (NaN losses never win; ties go to the first rate).</summary>
+    private static double Best(IReadOnlyList<LearningRateTrial> trials)
+    {
+        var finite = trials.Where(t => double.IsFinite(t.ValidationLoss)).ToArray();
+        if (finite.Length == 0)
+            throw new InvalidOperationException(
+                $"Arm {trials[0].Arm}: training diverged at every learning rate of the grid; try smaller rates.");
+        return finite.MinBy(t => t.ValidationLoss)!.LearningRate;
+    }
+
+    private static StudyArm RunArm(StudyOptions options, PlannedArm arm, double rate, long[] seeds, DataSplit[] splits,
+        ReferenceSet[] references, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, int classes, Device device,
+        IExperimentProgress progress)
+    {
+        int total = options.Steps + arm.ExtraSteps;
+        var steps = options.EvaluationSteps.Concat(arm.ExtraSteps > 0 ? [total] : Array.Empty<int>()).ToArray();
+        var bar = new ArmProgress(progress, arm.Name, seeds.Length, arm.FitSteps, total);
+        var values = metrics.ToDictionary(m => m.Key, _ => new List<IReadOnlyList<double>>());
+        var preconditionerSeconds = new List<double>();
+        var trainSeconds = new List<double>();
+        int dim = splits[0].Train.Dim;
+        var spec = Spec(options, arm, dim, classes);
+        long preconditionerParameters = 0, mainParameters = 0;
+        for (int i = 0; i < seeds.Length; i++)
+        {
+            bar.SeedIndex = i;
+            using var scope = NewDisposeScope();
+            var split = splits[i];
+            var preconditioner = PreconditionerFactory.Create(arm.Preconditioner, dim, classes, options.PreconditionerSettings);
+            var field = MainFlow.Create(spec, seeds[i], device);
+            var clock = Stopwatch.StartNew();
+            Fit(preconditioner, split.Train, seeds[i], bar.Fitting());
+            var train = PreconditionedModel.Transform(preconditioner, split.Train);
+            preconditionerSeconds.Add(clock.Elapsed.TotalSeconds);
+            preconditionerParameters = preconditioner.ParameterCount;
+            mainParameters = VectorFields.ParameterCount(field);
+
+            using var trainer = new FlowTrainer(field, spec, options.Training(total, rate, seeds[i]));
+            using var model = PreconditionedModel.Compose(preconditioner, trainer.SamplingField, spec);
+            var perStep = metrics.ToDictionary(m => m.Key, _ => new List<double>());
+            var labels = SampleLabels(split.Test, options.Samples, classes);
+            foreach (var step in steps)
+            {
+                trainer.Train(train, untilStep: step, progress: bar.Training());
+                bar.Status($"evaluating at {step}", afterTraining: false);
+                var read = Evaluate(model, references[i], labels, options, quality, seeds[i], device, metrics);
+                foreach (var (key, value) in read)
+                    perStep[key].Add(value);
+            }
+            trainSeconds.Add(trainer.Seconds);
+            foreach (var metric in metrics)
+                values[metric.Key].Add(perStep[metric.Key].ToArray());
+            field.Dispose();
+        }
+        bar.Done();
+        return new StudyArm(arm.Name, arm.Kind, arm.Preconditioner, arm.Description, rate, steps,
+            values.ToDictionary(v => v.Key, v => (IReadOnlyList<IReadOnlyList<double>>)v.Value.ToArray()),
+            preconditionerSeconds, trainSeconds, preconditionerParameters, mainParameters, arm.Hidden, arm.MatchedTo);
+    }
+
+    private static IReadOnlyDictionary<string, double> Evaluate(PreconditionedModel model, ReferenceSet reference, Tensor? labels,
+        StudyOptions options, SampleQualityOptions quality, long seed, Device device, IReadOnlyList<StudyMetric> metrics)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var samples = model.Sample(options.Samples, options.Sampling, SamplingSeed + seed, device, labels).Points.cpu();
+        if (!samples.isfinite().all().item<bool>())
+            return metrics.ToDictionary(m => m.Key, _ => double.NaN);
+        return StudyMetric.Read(metrics, SampleQualityMetrics.Evaluate(reference, samples, labels, seed, quality));
+    }
+
+    /// <summary>Labels of the samples of a labelled study: the test split's labels, repeated to the sample count.</summary>
+    private static Tensor? SampleLabels(PointCloud test, int count, int classes)
+    {
+        if (classes == 0 || test.Labels is null)
+            return null;
+        long repeats = (count + test.Count - 1) / test.Count;
+        return test.Labels.repeat(repeats).slice(0, 0, count, 1);
+    }
+
+    private static PreconditionerFitReport Fit(IFittablePreconditioner preconditioner, PointCloud train, long seed,
+        IProgress<PreconditionerProgress>? progress)
+    {
+        var fit = preconditioner.Fit(train, seed, progress);
+        if (!fit.Passed)
+            throw new InvalidOperationException(
+                $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
+                $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}).");
+        return fit;
+    }
+
+    private static ModelSpec Spec(StudyOptions options, PlannedArm arm, int dim, int classes) =>
+        new(options.Field(dim, classes, arm.Hidden), "linear", Objective.FlowMatching);
+}
