@@ -118,10 +118,10 @@ internal static class StudyCommand
             });
 
             var table = new Table().Title("steps to reach the baseline's final value (ratio to its steps)").AddColumn("arm");
-            var keys = StudyReport.KeyMetrics(result);
+            var keys = StudyAnalysis.KeyMetrics(result);
             foreach (var metric in keys)
                 table.AddColumn(Markup.Escape(metric.Key));
-            var speedUps = StudyReport.SpeedUps(result);
+            var speedUps = StudyAnalysis.SpeedUps(result);
             foreach (var arm in result.Arms.Where(a => a != result.Baseline))
                 table.AddRow(new[] { Markup.Escape(arm.Name) }.Concat(keys.Select(m =>
                     speedUps.First(s => s.Arm == arm.Name && s.Metric == m.Key).SpeedUp is { Reached: true } s
