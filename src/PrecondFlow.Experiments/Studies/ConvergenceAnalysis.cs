@@ -1,23 +1,5 @@
 namespace PrecondFlow.Experiments.Studies;
 
-/// <summary>The step at which an arm's error curve reaches a target value (the baseline's final error).</summary>
-/// <param name="Step">The step, log-interpolated between evaluation points; null when the curve never reaches it.</param>
-/// <param name="Ratio">Step over the baseline's total steps (below 1: faster than the baseline); null with it.</param>
-public sealed record SpeedUp(double? Step, double? Ratio)
-{
-    public bool Reached => Step is not null;
-}
-
-/// <summary>The relative improvement of an error curve over its last doubling of steps.</summary>
-/// <param name="FromStep">The evaluation point at (or nearest below) half the final step.</param>
-/// <param name="ToStep">The final step.</param>
-/// <param name="RelativeImprovement">(e(FromStep) − e(ToStep)) / e(FromStep); negative when the error grew.</param>
-/// <param name="Threshold">Below this improvement the curve is called a plateau.</param>
-public sealed record Plateau(int FromStep, int ToStep, double RelativeImprovement, double Threshold)
-{
-    public bool IsPlateau => !(RelativeImprovement >= Threshold);
-}
-
 /// <summary>
 /// Speed-up and plateau tests on error curves (lower is better, see <see cref="StudyMetric.Error"/>), computed on the
 /// mean over seeds. Pure functions of the numbers.

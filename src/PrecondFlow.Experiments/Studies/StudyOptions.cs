@@ -120,11 +120,8 @@ public sealed record StudyOptions(
         if (Samples < 2 || SolverSteps < 1 || BatchSize < 1 || MetricSamples < 2 || Projections < 1)
             throw new ArgumentOutOfRangeException(nameof(Samples),
                 "Samples (≥ 2), solver steps, batch size, metric samples (≥ 2) and projections must be positive.");
-        Field(2, 0).HiddenWidths.ToList().ForEach(w =>
-        {
-            if (w < 1)
-                throw new ArgumentOutOfRangeException(nameof(Hidden), w, "Hidden widths must be positive, e.g. 64,64.");
-        });
+        if (HiddenWidths.Length == 0 || HiddenWidths.Any(w => w < 1))
+            throw new ArgumentOutOfRangeException(nameof(Hidden), $"Hidden widths must be positive (at least one layer), e.g. 64,64; got [{string.Join(", ", HiddenWidths)}].");
         Training(Steps, LearningRateGrid[0], 0).Validate();
         Sampling.Validate();
     }

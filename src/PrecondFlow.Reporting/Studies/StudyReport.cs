@@ -31,32 +31,6 @@ public static class StudyReport
             AtomicFile.WriteAllText(Path.Combine(staging, ReportFile), Markdown(result, command));
         });
 
-    /// <summary>The key metrics: those the speed-up and plateau tables report.</summary>
-    public static IReadOnlyList<StudyMetric> KeyMetrics(StudyResult result) => result.Metrics.Where(m => m.InSummary).ToArray();
-
-    /// <summary>Per arm other than the baseline and per key metric, the steps to reach the baseline's final mean error.</summary>
-    public static IReadOnlyList<(string Arm, string Metric, SpeedUp SpeedUp)> SpeedUps(StudyResult result)
-    {
-        var baseline = result.Baseline;
-        var rows = new List<(string, string, SpeedUp)>();
-        foreach (var metric in KeyMetrics(result))
-        {
-            double target = ConvergenceAnalysis.MeanError(metric, baseline.Metrics[metric.Key])[^1];
-            foreach (var arm in result.Arms.Where(a => a != baseline))
-                rows.Add((arm.Name, metric.Key, ConvergenceAnalysis.StepsToReach(arm.Steps,
-                    ConvergenceAnalysis.MeanError(metric, arm.Metrics[metric.Key]), target, baseline.Steps[^1])));
-        }
-        return rows;
-    }
-
-    /// <summary>Per arm and key metric, the plateau test over the last doubling of steps (mean error over seeds).</summary>
-    public static IReadOnlyList<(string Arm, string Metric, Plateau Plateau)> Plateaus(StudyResult result) =>
-        (from metric in KeyMetrics(result)
-         from arm in result.Arms
-         where arm.Steps.Count >= 2
-         select (arm.Name, metric.Key, ConvergenceAnalysis.PlateauTest(arm.Steps, ConvergenceAnalysis.MeanError(metric, arm.Metrics[metric.Key]))))
-        .ToArray();
-
     private static object Document(StudyResult result, string command, object? configuration)
     {
         var o = result.Options;
@@ -113,8 +87,8 @@ public static class StudyReport
                 main_flow_hidden = a.MainFlowHidden,
                 compute_matched_to = a.ComputeMatchedTo,
             }),
-            speed_up = SpeedUps(result).Select(s => new { arm = s.Arm, metric = s.Metric, step = s.SpeedUp.Step, ratio = s.SpeedUp.Ratio }),
-            plateau = Plateaus(result).Select(p => new { arm = p.Arm, metric = p.Metric, from_step = p.Plateau.FromStep, to_step = p.Plateau.ToStep,
+            speed_up = StudyAnalysis.SpeedUps(result).Select(s => new { arm = s.Arm, metric = s.Metric, step = s.SpeedUp.Step, ratio = s.SpeedUp.Ratio }),
+            plateau = StudyAnalysis.Plateaus(result).Select(p => new { arm = p.Arm, metric = p.Metric, from_step = p.Plateau.FromStep, to_step = p.Plateau.ToStep,
                 relative_improvement = p.Plateau.RelativeImprovement, plateau = p.Plateau.IsPlateau }),
             wall_seconds = result.WallSeconds,
         };
@@ -157,10 +131,10 @@ public static class StudyReport
             $"reaches the baseline's final mean error (at {baseline.Steps[^1]} steps), interpolated linearly in log(steps) between evaluation " +
             $"points; the ratio is that step over the baseline's {baseline.Steps[^1]} steps (below 1: faster). \"not reached\" means the arm's " +
             $"curve never gets there within its steps. A value at the first evaluation point means \"at or before\" that point.\n\n"));
-        var speedUps = SpeedUps(result);
-        var speedTable = new MarkdownTable(new[] { "arm" }.Concat(KeyMetrics(result).Select(m => m.Key)).ToArray());
+        var speedUps = StudyAnalysis.SpeedUps(result);
+        var speedTable = new MarkdownTable(new[] { "arm" }.Concat(StudyAnalysis.KeyMetrics(result).Select(m => m.Key)).ToArray());
         foreach (var arm in result.Arms.Where(a => a != baseline))
-            speedTable.Row(new[] { arm.Name }.Concat(KeyMetrics(result).Select(m =>
+            speedTable.Row(new[] { arm.Name }.Concat(StudyAnalysis.KeyMetrics(result).Select(m =>
                 Describe(speedUps.First(s => s.Arm == arm.Name && s.Metric == m.Key).SpeedUp))).ToArray());
         md.Append(speedTable).Append('\n');
 
@@ -170,10 +144,10 @@ public static class StudyReport
             $"{ConvergenceAnalysis.DefaultPlateauThreshold:P0} the curve is called a plateau (a negative value: the error grew). Where an " +
             $"error is already near its sampling noise (MMD² near 0, recall near 1) the relative change is mostly noise: read those " +
             $"verdicts with the per-seed bands of the curves.\n\n"));
-        var plateaus = Plateaus(result);
-        var plateauTable = new MarkdownTable(new[] { "arm" }.Concat(KeyMetrics(result).Select(m => m.Key)).ToArray());
+        var plateaus = StudyAnalysis.Plateaus(result);
+        var plateauTable = new MarkdownTable(new[] { "arm" }.Concat(StudyAnalysis.KeyMetrics(result).Select(m => m.Key)).ToArray());
         foreach (var arm in result.Arms)
-            plateauTable.Row(new[] { arm.Name }.Concat(KeyMetrics(result).Select(m =>
+            plateauTable.Row(new[] { arm.Name }.Concat(StudyAnalysis.KeyMetrics(result).Select(m =>
                 plateaus.Where(p => p.Arm == arm.Name && p.Metric == m.Key).Select(p => Describe(p.Plateau)).FirstOrDefault() ?? "—")).ToArray());
         md.Append(plateauTable).Append('\n');
 
@@ -227,7 +201,7 @@ public static class StudyReport
     {
         var lines = new List<string>();
         var baseline = result.Baseline;
-        var speedUps = SpeedUps(result);
+        var speedUps = StudyAnalysis.SpeedUps(result);
         foreach (var arm in result.Arms.Where(a => a != baseline))
         {
             var reached = speedUps.Where(s => s.Arm == arm.Name && s.SpeedUp.Reached).ToArray();
@@ -240,7 +214,7 @@ public static class StudyReport
                 parts.Add("does not reach the baseline's final " + string.Join(", ", missed));
             lines.Add($"**{arm.Name}** {string.Join("; ", parts)}.");
         }
-        var plateaus = Plateaus(result).Where(p => p.Plateau.IsPlateau).GroupBy(p => p.Arm)
+        var plateaus = StudyAnalysis.Plateaus(result).Where(p => p.Plateau.IsPlateau).GroupBy(p => p.Arm)
             .Select(g => $"{g.Key} ({string.Join(", ", g.Select(p => p.Metric))})").ToArray();
         lines.Add(plateaus.Length > 0
             ? string.Create(Invariant, $"Plateaus (< {ConvergenceAnalysis.DefaultPlateauThreshold:P0} improvement over the last doubling): {string.Join("; ", plateaus)}.")

@@ -1,6 +1,5 @@
 using PrecondFlow.Data.Toy;
 using PrecondFlow.Experiments.Studies;
-using PrecondFlow.Reporting.Studies;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Tests.Experiments.Studies;
@@ -21,7 +20,7 @@ public class PositiveControlTests
         var data = ToyDatasets.Create("elongated-gaussian", 4000, seed: 0, new ToyDatasetOptions(Kappa: 1e4));
         var result = ConvergenceStudy.Run(options, new StudyData(data, "elongated-gaussian, κ = 10⁴"), CPU);
 
-        var speedUp = StudyReport.SpeedUps(result).Single(s => s.Arm == "whiten" && s.Metric == "spectrum_min_ratio").SpeedUp;
+        var speedUp = StudyAnalysis.SpeedUps(result).Single(s => s.Arm == "whiten" && s.Metric == "spectrum_min_ratio").SpeedUp;
         Assert.True(speedUp.Reached, "whitening never reached the baseline's final spectrum_min_ratio error");
         Assert.True(speedUp.Ratio <= 0.25, $"whitening needed {speedUp.Step:F0} of the baseline's {options.Steps} steps");
     }
