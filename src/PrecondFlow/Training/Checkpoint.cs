@@ -143,5 +143,6 @@ public static class Checkpoint
         {
             throw new InvalidDataException($"{file}: the weights could not be read; the file is corrupted or belongs to another model ({e.Message}).", e);
         }
+        FiniteWeights.Require(module, file);
     }
 }
