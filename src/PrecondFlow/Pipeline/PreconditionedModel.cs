@@ -325,7 +325,15 @@ public sealed class PreconditionedModel : IDisposable
     {
         var manifestPath = Path.Combine(folder, ManifestFile);
         if (!File.Exists(manifestPath))
+        {
+            // A plain checkpoint has neither; a preconditioner without its manifest is a damaged pipeline, and sampling
+            // without P⁻¹ would write points in the wrong space without a word.
+            if (Directory.Exists(Path.Combine(folder, PreconditionerFolder)))
+                throw new InvalidDataException(
+                    $"{manifestPath} is missing, but the folder holds a preconditioner: the folder '{folder}' is damaged. " +
+                    "Train it again, or restore it from a copy.");
             return (new IdentityPreconditioner(dim), null);
+        }
         var files = FolderManifest.Read(folder, ManifestFile, "model", UpgradeVersion1);
         files.RequireKind(Kind);
         var state = files.State<ManifestState>();

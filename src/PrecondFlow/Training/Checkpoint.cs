@@ -74,6 +74,12 @@ public static class Checkpoint
         {
             throw new InvalidDataException($"{files.Path}: field 'settings.model' is not valid: {e.Message}", e);
         }
+        // The list of files is what the checksums are checked against: a name missing from it would go unchecked (and
+        // a missing EMA entry would silently sample with the raw weights).
+        files.File(FieldFile);
+        files.File(OptimizerFile);
+        if (manifest.Training.EmaDecay is not null)
+            files.File(EmaFile);
         return (manifest, files);
     }
 
