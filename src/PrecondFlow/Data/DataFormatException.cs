@@ -130,6 +130,11 @@ public sealed class DataFormatException : IOException
     public static DataFormatException UnsupportedShape(string path, IReadOnlyList<long> shape, string expected) =>
         new(path, $"{Name(path)}: shape {NpyShape(shape)} is not supported; expected {expected}.");
 
+    public static DataFormatException ShapeTooLarge(string path, IReadOnlyList<long> shape, long actualBytes) =>
+        new(path,
+            $"{Name(path)}: the header's shape {NpyShape(shape)} has more elements than any file can hold; the file has " +
+            $"{actualBytes.ToString(CultureInfo.InvariantCulture)} bytes of data. Its header is damaged.");
+
     public static DataFormatException Truncated(string path, long expectedBytes, long actualBytes, string what) =>
         new(path,
             $"{Name(path)}: truncated: {what} needs {expectedBytes.ToString(CultureInfo.InvariantCulture)} bytes, " +
