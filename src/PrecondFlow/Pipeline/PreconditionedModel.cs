@@ -313,7 +313,10 @@ public sealed class PreconditionedModel : IDisposable
     }
 
     /// <summary>Reloads a folder written by <see cref="Save"/>; a plain model folder loads with the identity preconditioner.</summary>
-    public static PreconditionedModel Load(string folder, Device device, bool preferEma = true)
+    public static PreconditionedModel Load(string folder, Device device, bool preferEma = true) =>
+        SwapTolerantLoad.Run(folder, Checkpoint.ManifestFile, () => LoadOnce(folder, device, preferEma));
+
+    private static PreconditionedModel LoadOnce(string folder, Device device, bool preferEma)
     {
         var (field, checkpoint) = Checkpoint.LoadField(folder, device, preferEma);
         var (preconditioner, manifest) = LoadPreconditioner(folder, field.Dim);

@@ -104,7 +104,10 @@ public static class Checkpoint
     }
 
     /// <summary>Loads the field to sample with (the EMA weights when saved, unless <paramref name="preferEma"/> is false).</summary>
-    public static (VectorField Field, Manifest Manifest) LoadField(string folder, Device device, bool preferEma = true)
+    public static (VectorField Field, Manifest Manifest) LoadField(string folder, Device device, bool preferEma = true) =>
+        SwapTolerantLoad.Run(folder, ManifestFile, () => LoadFieldOnce(folder, device, preferEma));
+
+    private static (VectorField Field, Manifest Manifest) LoadFieldOnce(string folder, Device device, bool preferEma)
     {
         var (manifest, files) = Read(folder);
         var field = VectorFields.Create(manifest.Model.Field);
