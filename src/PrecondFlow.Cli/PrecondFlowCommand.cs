@@ -18,6 +18,7 @@ public static class PrecondFlowCommand
     {
         new HelpOption(),
         new VersionOption(),
+        Verbose,
         InfoCommand.Create(),
         DemoCommand.Create(),
         TrainCommand.Create(),
@@ -30,10 +31,27 @@ public static class PrecondFlowCommand
         StudyCommand.Create(),
     };
 
+    /// <summary>Global: every error also prints its stack trace.</summary>
+    private static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print the stack trace of an error, not just its one-line message.",
+        Recursive = true,
+    };
+
     /// <summary>Parses and runs; returns the exit code (0 success, 1 bad command line, 2 bad input, 70 internal error).</summary>
     public static int Run(string[] args)
     {
         Console.OpenMpWaitPolicy.PreferPassive();
-        return Create().Parse(args).Invoke();
+        var parse = Create().Parse(args);
+        var verbose = Console.CommandRunner.Verbose;
+        Console.CommandRunner.Verbose = parse.GetValue(Verbose);
+        try
+        {
+            return parse.Invoke();
+        }
+        finally
+        {
+            Console.CommandRunner.Verbose = verbose;
+        }
     }
 }

@@ -42,6 +42,8 @@ internal static class SampleCommand
             var options = sampling.Read(parse);
             using var model = PreconditionedModel.Load(parse.GetValue(modelFolder)!, dev, preferEma: !parse.GetValue(noEma));
             long n = parse.GetValue(count);
+            // Sampling moves every point at once: at least the state, the velocity, the next state and the output, in float32.
+            MemoryBudget.Require("--count", n, 4.0 * n * model.Field.Dim * sizeof(float), dev);
             int classes = model.NumClasses;
             Tensor? labels = null;
             if (classes > 0)

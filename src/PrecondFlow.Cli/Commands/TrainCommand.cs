@@ -49,6 +49,8 @@ internal static class TrainCommand
             var resumeFrom = parse.GetValue(resume);
             var spec = resumeFrom is null ? model.Read(parse, points.Dim, points.NumClasses) : Checkpoint.ReadManifest(resumeFrom).Model;
             var options = resumeFrom is null ? training.Read(parse, s) : Checkpoint.ReadManifest(resumeFrom).Training;
+            // A step holds at least x0, x1, x_t, the target, the output and its gradient, each (batch, dim) in float32.
+            MemoryBudget.Require("--batch-size", options.BatchSize, 6.0 * options.BatchSize * points.Dim * sizeof(float), dev);
             var preconditionerSpec = parse.GetValue(preconditioner.Spec)!;
             object Run(PreconditionedModel m) => new
             {

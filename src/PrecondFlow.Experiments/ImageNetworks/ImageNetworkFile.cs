@@ -93,6 +93,7 @@ public static class ImageNetworkFile
         {
             throw new InvalidDataException($"{file}: the weights could not be read ({e.Message}).", e);
         }
+        FiniteWeights.Require(module, file);
         module.eval();
     }
 }

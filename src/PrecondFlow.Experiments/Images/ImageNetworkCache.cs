@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using PrecondFlow.Data;
 using PrecondFlow.Data.Images;
 using PrecondFlow.Experiments.TwoD;
@@ -84,7 +85,7 @@ public static class ImageNetworkCache
     {
         if (Complete(folder))
         {
-            var cached = ReadEntry(folder, ClassifierKind).State<ClassifierEntry>();
+            var cached = ReadEntry(folder, ClassifierKind, settings).State<ClassifierEntry>();
             return (Moved(ImageNetworkFile.LoadClassifier(Path.Combine(folder, NetworkFolder)), device), cached, true);
         }
 
@@ -108,7 +109,7 @@ public static class ImageNetworkCache
     {
         if (Complete(folder))
         {
-            var cached = ReadEntry(folder, VaeKind).State<VaeEntry>();
+            var cached = ReadEntry(folder, VaeKind, settings).State<VaeEntry>();
             return (Moved(ImageNetworkFile.LoadVae(Path.Combine(folder, NetworkFolder)), device), cached, true);
         }
 
@@ -144,10 +145,17 @@ public static class ImageNetworkCache
     private static bool Complete(string folder) => File.Exists(Path.Combine(folder, EntryFile));
 
     /// <summary>The checked manifest of a complete entry (its latents' checksums included).</summary>
-    private static FolderManifest ReadEntry(string folder, string kind)
+    private static FolderManifest ReadEntry(string folder, string kind, object settings)
     {
         var entry = FolderManifest.Read(folder, EntryFile, "cache entry");
         entry.RequireKind(kind);
+        // The settings it records must be those it is reused for: the folder's name is only a hash of them, and an
+        // edited or damaged record would otherwise go unnoticed.
+        var expected = JsonSerializer.SerializeToNode(settings, Json.Options)!.ToJsonString();
+        if (entry.Settings.ToJsonString() != expected)
+            throw new InvalidDataException(
+                $"{entry.Path}: field 'settings' does not match the settings this entry is named after. The folder " +
+                $"'{folder}' is damaged: delete it and it is computed again.");
         return entry;
     }
 

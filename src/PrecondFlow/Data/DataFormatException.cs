@@ -152,6 +152,12 @@ public sealed class DataFormatException : IOException
     public static DataFormatException UnsupportedShape(string path, IReadOnlyList<long> shape, string expected) =>
         new(path, $"{Name(path)}: shape {NpyShape(shape)} is not supported; expected {expected}.");
 
+    /// <summary>An NPY header whose shape has more elements than a 64-bit count can hold: the header is damaged.</summary>
+    public static DataFormatException ShapeTooLarge(string path, IReadOnlyList<long> shape, long actualBytes) =>
+        new(path,
+            $"{Name(path)}: the header's shape {NpyShape(shape)} has more elements than any file can hold; the file has " +
+            $"{actualBytes.ToString(CultureInfo.InvariantCulture)} bytes of data. Its header is damaged.");
+
     /// <summary>A binary file shorter than its header promises: <paramref name="what"/> needs <paramref name="expectedBytes"/>
     /// bytes, <paramref name="actualBytes"/> are there.</summary>
     public static DataFormatException Truncated(string path, long expectedBytes, long actualBytes, string what) =>

@@ -45,11 +45,20 @@ public static partial class NpyFile
             _ => throw new InvalidOperationException("ReadHeader accepts only supported dtypes."),
         };
 
-        var count = 1L;
-        foreach (var extent in header.Shape)
-            count = checked(count * extent);
-        var needed = checked(count * itemSize);
         var available = bytes.LongLength - header.DataOffset;
+        // The size comes from the header: compared with the file's length before anything is allocated, and guarded
+        // against a product that overflows (a lying header, not an arithmetic bug).
+        long count = 1, needed;
+        try
+        {
+            foreach (var extent in header.Shape)
+                count = checked(count * extent);
+            needed = checked(count * itemSize);
+        }
+        catch (OverflowException)
+        {
+            throw DataFormatException.ShapeTooLarge(path, header.Shape, available);
+        }
         if (available < needed)
             throw DataFormatException.Truncated(path, needed, available,
                 $"the data of shape {DataFormatException.NpyShape(header.Shape)} and dtype '{header.Descr}'");

@@ -89,10 +89,12 @@ internal static class AtomicFile
         try
         {
             fill(staging);
-            if (Directory.Exists(full))
-                Replace(full, staging);
-            else
-                MoveDirectory(staging, full);
+            // Another process writing the same folder can swap its own in between our check and our move. Each such
+            // race is detected and the swap tried again, so concurrent writers all complete and the last rename wins;
+            // the bound only stops a pathological livelock.
+            for (int attempt = 1; !TrySwap(full, staging); attempt++)
+                if (attempt == MaxSwapAttempts)
+                    throw new IOException($"Cannot write '{full}': other processes kept replacing it ({attempt} attempts).");
         }
         catch
         {
@@ -102,15 +104,48 @@ internal static class AtomicFile
         }
     }
 
-    /// <summary>Puts <paramref name="staging"/> in the place of the existing folder <paramref name="full"/>. A folder
-    /// cannot be renamed over another, so the old one is moved aside first, and moved back if the second move fails.</summary>
-    private static void Replace(string full, string staging)
+    private const int MaxSwapAttempts = 100;
+
+    /// <summary>Moves <paramref name="staging"/> to <paramref name="full"/>, replacing any folder there; false when
+    /// another writer changed <paramref name="full"/> under us (try again), an exception for any other failure.</summary>
+    private static bool TrySwap(string full, string staging)
     {
-        var old = staging + ".old";
-        MoveDirectory(full, old);
+        if (Directory.Exists(full))
+            return Replace(full, staging);
         try
         {
             MoveDirectory(staging, full);
+            return true;
+        }
+        catch (IOException) when (Directory.Exists(full))
+        {
+            return false; // someone else's folder arrived first: replace it
+        }
+    }
+
+    /// <summary>Puts <paramref name="staging"/> in the place of the existing folder <paramref name="full"/>. A folder
+    /// cannot be renamed over another, so the old one is moved aside first, and moved back if the second move fails.
+    /// False when another writer moved <paramref name="full"/> away or put its own there in between.</summary>
+    private static bool Replace(string full, string staging)
+    {
+        var old = staging + ".old";
+        try
+        {
+            MoveDirectory(full, old);
+        }
+        catch (IOException) when (!Directory.Exists(full))
+        {
+            return false; // another writer moved it aside first
+        }
+        try
+        {
+            MoveDirectory(staging, full);
+        }
+        catch (IOException) when (Directory.Exists(full))
+        {
+            // Another writer's folder took the place: it is newer than the one we moved aside, which goes.
+            Directory.Delete(old, recursive: true);
+            return false;
         }
         catch
         {
@@ -126,6 +161,7 @@ internal static class AtomicFile
             // The new folder is in place: the write has succeeded. A hidden leftover of the old one is no reason to
             // report it as failed.
         }
+        return true;
     }
 
     /// <summary>The error of a failed create, told about the user's path: the temporary name means nothing to them.</summary>

@@ -334,7 +334,10 @@ public sealed class PreconditionedModel : IDisposable
     }
 
     /// <summary>Reloads a folder written by <see cref="Save"/>; a plain model folder loads with the identity preconditioner.</summary>
-    public static PreconditionedModel Load(string folder, Device device, bool preferEma = true)
+    public static PreconditionedModel Load(string folder, Device device, bool preferEma = true) =>
+        SwapTolerantLoad.Run(folder, Checkpoint.ManifestFile, () => LoadOnce(folder, device, preferEma));
+
+    private static PreconditionedModel LoadOnce(string folder, Device device, bool preferEma)
     {
         var (field, checkpoint) = Checkpoint.LoadField(folder, device, preferEma);
         IPreconditioner preconditioner;
@@ -356,7 +359,15 @@ public sealed class PreconditionedModel : IDisposable
     {
         var manifestPath = Path.Combine(folder, ManifestFile);
         if (!File.Exists(manifestPath))
+        {
+            // A plain checkpoint has neither; a preconditioner without its manifest is a damaged pipeline, and sampling
+            // without P⁻¹ would write points in the wrong space without a word.
+            if (Directory.Exists(Path.Combine(folder, PreconditionerFolder)))
+                throw new InvalidDataException(
+                    $"{manifestPath} is missing, but the folder holds a preconditioner: the folder '{folder}' is damaged. " +
+                    "Train it again, or restore it from a copy.");
             return (new IdentityPreconditioner(dim), null);
+        }
         var files = FolderManifest.Read(folder, ManifestFile, "model", UpgradeVersion1);
         files.RequireKind(Kind);
         var state = files.State<ManifestState>();

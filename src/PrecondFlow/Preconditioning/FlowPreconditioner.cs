@@ -239,6 +239,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         try
         {
             PreconditionerFolder.ReadWeights(description, reader => result.network.load(reader));
+            FiniteWeights.Require(result.network, Path.Combine(description.Folder, PreconditionerFolder.WeightsFileName));
         }
         catch
         {

@@ -254,6 +254,7 @@ public sealed class RealNvp : IFittablePreconditioner
         try
         {
             PreconditionerFolder.ReadWeights(description, reader => result.network.load(reader));
+            FiniteWeights.Require(result.network, Path.Combine(description.Folder, PreconditionerFolder.WeightsFileName));
             using var drawn = new RealNvpNetwork(result.Dim, result.NumClasses, options, options.Seed, ScalarType.Float32);
             if (!drawn.PermutationsEqual(result.network))
                 throw new InvalidDataException(

@@ -86,6 +86,12 @@ public static class Checkpoint
         {
             throw new InvalidDataException($"{files.Path}: field 'settings.model' is not valid: {e.Message}", e);
         }
+        // The list of files is what the checksums are checked against: a name missing from it would go unchecked (and
+        // a missing EMA entry would silently sample with the raw weights).
+        files.File(FieldFile);
+        files.File(OptimizerFile);
+        if (manifest.Training.EmaDecay is not null)
+            files.File(EmaFile);
         return (manifest, files);
     }
 
@@ -110,7 +116,10 @@ public static class Checkpoint
     }
 
     /// <summary>Loads the field to sample with (the EMA weights when saved, unless <paramref name="preferEma"/> is false).</summary>
-    public static (VectorField Field, Manifest Manifest) LoadField(string folder, Device device, bool preferEma = true)
+    public static (VectorField Field, Manifest Manifest) LoadField(string folder, Device device, bool preferEma = true) =>
+        SwapTolerantLoad.Run(folder, ManifestFile, () => LoadFieldOnce(folder, device, preferEma));
+
+    private static (VectorField Field, Manifest Manifest) LoadFieldOnce(string folder, Device device, bool preferEma)
     {
         var (manifest, files) = Read(folder);
         var field = VectorFields.Create(manifest.Model.Field);
@@ -163,5 +172,6 @@ public static class Checkpoint
         {
             throw new InvalidDataException($"{file}: the weights could not be read; the file is corrupted or belongs to another model ({e.Message}).", e);
         }
+        FiniteWeights.Require(module, file);
     }
 }
