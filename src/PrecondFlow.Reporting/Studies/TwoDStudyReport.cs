@@ -116,7 +116,7 @@ public static class TwoDStudyReport
         md.Append("- `reproduce fig2` (N(0, I) → elongated Gaussian, cosine schedule): regime (a), here with a constant learning rate, " +
             "log-spaced evaluations and metrics that see the thin direction.\n");
         md.Append("- `reproduce table1` (Swiss roll, Fig. 3–5, unit scale, noise 0.05): regime (c), here at unit and raw scale and two noise levels.\n");
-        md.Append("- `reproduce fig11` (checkerboard → Swiss roll): not part of this study yet.\n");
+        md.Append("- `reproduce fig11` (checkerboard → Swiss roll, P on both ends): regime (d), here with a source-only arm next to both ends.\n");
         return md.ToString();
     }
 

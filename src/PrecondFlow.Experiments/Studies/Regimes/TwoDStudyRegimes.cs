@@ -13,13 +13,19 @@ namespace PrecondFlow.Experiments.Studies.Regimes;
 /// (none / whiten / class-whiten / label-conditional realnvp);
 /// (c) the Swiss roll at unit scale (scikit-learn's coordinates / 7) and raw scale, noise 0.05 and 0.01 in unit-scale
 /// units (the raw roll is exactly 7× the unit roll), with the sampler's ODE steps grown like 1/σ
-/// (none / whiten / realnvp / flow of about 170 parameters).
-/// Data are drawn with data seed 0; the studies' own seeds pair every arm.
+/// (none / whiten / realnvp / flow of about 170 parameters);
+/// (d) Fig. 11, transport from the checkerboard to the unit Swiss roll (noise 0.05), with the preconditioner on the source
+/// only (the paper's description: "source:whiten", "source:flow") next to both ends (the older reproduction's), at least
+/// <see cref="TransportSeeds"/> seeds.
+/// Data are drawn with data seed 0 (the checkerboard with seed 1); the studies' own seeds pair every arm.
 /// </summary>
 public static class TwoDStudyRegimes
 {
     /// <summary>Noise of the Swiss roll at which the sampler takes its base number of steps; 1/σ growth from there.</summary>
     public const double ReferenceNoise = 0.05;
+
+    /// <summary>The fewest seeds of regime (d).</summary>
+    public const int TransportSeeds = 5;
 
     /// <summary>The regimes of <paramref name="settings"/>, in run order.</summary>
     public static IReadOnlyList<StudyRegime> For(TwoDStudySettings settings)
@@ -33,6 +39,7 @@ public static class TwoDStudyRegimes
         foreach (var divisor in new[] { SwissRoll.Divisor, 1.0 })
         foreach (var noise in new[] { 0.05, 0.01 })
             regimes.Add(SwissRollRegime(divisor, noise, settings.Seeds, budget));
+        regimes.Add(CheckerboardToSwissRoll(Math.Max(settings.Seeds, TransportSeeds), budget));
         return regimes;
     }
 
@@ -107,6 +114,31 @@ public static class TwoDStudyRegimes
                 new("RealNVP keeps the data's coverage (recall)", "realnvp", "recall"),
                 new("the small flow puts samples on the manifold (share beyond 3σ)", "flow", "curve_share_beyond_3_sigma"),
                 new("whitening improves the distance to the data (SW₂; Table 1)", "whiten", "sliced_wasserstein"),
+            ]);
+    }
+
+    private static StudyRegime CheckerboardToSwissRoll(int seeds, Budget budget)
+    {
+        var roll = new SwissRoll(ReferenceNoise);
+        var target = roll.Sample(budget.Points, seed: 0);
+        var source = new Checkerboard().Sample(budget.Points, seed: 1) with { Labels = null, NumClasses = 0 };
+        var options = budget.Options(["whiten", "source:whiten", "flow", "source:flow"], seeds, budget.SolverSteps) with
+        {
+            // A transport study runs one rate and no compute-matched baselines (StudyData.Source).
+            LearningRates = [budget.LearningRates[0]],
+            ComputeMatched = false,
+        };
+        return new StudyRegime("d-checkerboard-to-swiss-roll", "d",
+            "(d) Fig. 11: checkerboard → Swiss roll (unit scale, noise 0.05), P on the source only vs on both ends",
+            options,
+            new StudyData(target, $"checkerboard ({source.Count} points) → swiss-roll, unit scale, noise 0.05 ({target.Count} points)", roll, source),
+            [
+                new("preconditioning the source only (the paper's Fig. 11) improves the transport (SW₂)", "source:whiten", "sliced_wasserstein"),
+                new("preconditioning the source only (the paper's Fig. 11) improves the transport (SW₂)", "source:flow", "sliced_wasserstein"),
+                new("preconditioning both ends improves the transport (SW₂)", "whiten", "sliced_wasserstein"),
+                new("preconditioning both ends improves the transport (SW₂)", "flow", "sliced_wasserstein"),
+                new("a source-only flow puts more samples on the manifold than a flow at both ends (share beyond 3σ)", "source:flow", "curve_share_beyond_3_sigma", Against: "flow"),
+                new("source-only whitening beats whitening at both ends (SW₂)", "source:whiten", "sliced_wasserstein", Against: "whiten"),
             ]);
     }
 

@@ -14,8 +14,13 @@ public class TwoDStudyRegimesTests
     [Fact]
     public void EveryRegimeRunsAtLeastThreePairedSeedsWithTheArmsOfThePlan()
     {
-        Assert.Equal(["a", "a", "b", "c", "c", "c", "c"], Regimes.Select(r => r.Group));
-        Assert.All(Regimes, r => Assert.Equal(3, r.Options.Seeds));
+        Assert.Equal(["a", "a", "b", "c", "c", "c", "c", "d"], Regimes.Select(r => r.Group));
+        Assert.All(Regimes.Where(r => r.Group != "d"), r => Assert.Equal(3, r.Options.Seeds));
+        var transport = Regimes.Single(r => r.Group == "d");
+        Assert.Equal(TwoDStudyRegimes.TransportSeeds, transport.Options.Seeds);
+        Assert.Equal(["none", "whiten", "source:whiten", "flow", "source:flow"], transport.Options.ArmSpecs);
+        Assert.NotNull(transport.Data.Source);
+        Assert.Null(transport.Data.Source!.Labels);
         Assert.All(Regimes.Where(r => r.Group is "a" or "c"), r => Assert.Equal(["none", "whiten", "realnvp", "flow"], r.Options.ArmSpecs));
         Assert.Equal(["none", "whiten", "class-whiten", "realnvp"], Regimes.Single(r => r.Group == "b").Options.ArmSpecs);
         Assert.Equal(Regimes.Count, Regimes.Select(r => r.Id).Distinct().Count());
