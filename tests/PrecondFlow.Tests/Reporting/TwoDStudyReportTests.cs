@@ -44,6 +44,27 @@ public class TwoDStudyReportTests(QuickTwoDStudy study) : IClassFixture<QuickTwo
     }
 
     [Fact]
+    public void EverySwissRollRegimeHasItsQualityAblationNextToTheEntropy()
+    {
+        var ids = study.Result.Regimes.Where(r => r.Regime.Group == "c").Select(r => r.Regime.Id).ToArray();
+        Assert.Equal(ids, study.Result.Ablations.Select(a => a.RegimeId));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(study.Folder, TwoDStudyReport.ClaimsFile)));
+        var ablations = json.RootElement.GetProperty("quality_ablation").EnumerateArray().ToArray();
+        Assert.Equal(ids.Length, ablations.Length);
+        foreach (var a in ablations)
+        {
+            Assert.True(double.IsFinite(a.GetProperty("entropy_nats").GetDouble()));
+            var levels = a.GetProperty("levels").EnumerateArray().ToArray();
+            Assert.Equal(TwoDStudyRegimes.QualitySteps(quick: true), levels.Select(l => l.GetProperty("realnvp_steps").GetInt32()));
+            Assert.All(levels, l => Assert.Equal(3, l.GetProperty("held_out_nll").GetArrayLength()));
+        }
+        var report = File.ReadAllText(Path.Combine(study.Folder, TwoDStudyReport.ReportFile));
+        Assert.Contains("RealNVP's quality and the slit mechanism", report);
+        foreach (var id in ids)
+            Assert.Contains($"- {id}: the gap to the entropy is", report);
+    }
+
+    [Fact]
     public void TheReportLinksEveryRegimeAndStatesEveryVerdictAndThatQuickNumbersTestNothing()
     {
         var report = File.ReadAllText(Path.Combine(study.Folder, TwoDStudyReport.ReportFile));
@@ -77,5 +98,9 @@ public class TwoDStudyReportTests(QuickTwoDStudy study) : IClassFixture<QuickTwo
             Assert.Equal(first.Regime.Claims.Select(c => ClaimVerdict.Check(c, first.Study).Outcome),
                 second.Regime.Claims.Select(c => ClaimVerdict.Check(c, second.Study).Outcome));
         }
+        var ablation = Assert.Single(again.Ablations);
+        var before = study.Result.Ablations.Single(a => a.RegimeId == ablation.RegimeId);
+        Assert.Equal(before.Entropy, ablation.Entropy);
+        Assert.Equal(before.Levels.SelectMany(l => l.HeldOutNll.Concat(l.SlitCorrelation)), ablation.Levels.SelectMany(l => l.HeldOutNll.Concat(l.SlitCorrelation)));
     }
 }

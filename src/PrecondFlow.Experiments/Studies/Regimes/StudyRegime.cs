@@ -25,4 +25,6 @@ public sealed record RegimeResult(StudyRegime Regime, StudyResult Study);
 /// <param name="Settings">The seeds and budget it ran with.</param>
 /// <param name="Regimes">One study per regime.</param>
 /// <param name="WallSeconds">Wall time of all of them.</param>
-public sealed record TwoDStudyResult(TwoDStudySettings Settings, IReadOnlyList<RegimeResult> Regimes, double WallSeconds);
+/// <param name="Ablations">RealNVP's quality ablation and slit check on each Swiss-roll regime (<see cref="PreconditionerQuality"/>).</param>
+public sealed record TwoDStudyResult(TwoDStudySettings Settings, IReadOnlyList<RegimeResult> Regimes, double WallSeconds,
+    IReadOnlyList<QualityAblation> Ablations);

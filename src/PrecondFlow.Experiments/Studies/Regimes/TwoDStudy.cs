@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace PrecondFlow.Experiments.Studies.Regimes;
 
 /// <summary>
-/// <c>reproduce study-2d</c>: one <see cref="ConvergenceStudy"/> per regime of <see cref="TwoDStudyRegimes"/>, and the
-/// paper's claims checked against each (<see cref="ClaimVerdict"/>). Plain data in and out; the reporting assembly
+/// <c>reproduce study-2d</c>: one <see cref="ConvergenceStudy"/> per regime of <see cref="TwoDStudyRegimes"/>, the paper's
+/// claims checked against each (<see cref="ClaimVerdict"/>), and RealNVP's quality ablation and slit check on each Swiss-roll
+/// regime (<see cref="PreconditionerQuality"/>). Plain data in and out; the reporting assembly
 /// writes the folders.
 /// </summary>
 public static class TwoDStudy
@@ -24,7 +25,17 @@ public static class TwoDStudy
         settings.Validate();
         var clock = Stopwatch.StartNew();
         var results = regimes.Select(r => new RegimeResult(r, ConvergenceStudy.Run(r.Options, r.Data, device, progress))).ToArray();
-        return new TwoDStudyResult(settings, results, clock.Elapsed.TotalSeconds);
+        var steps = TwoDStudyRegimes.QualitySteps(settings.Quick);
+        var curved = regimes.Where(r => r.Group == "c").ToArray();
+        var bar = (progress ?? IExperimentProgress.None).AddStage("RealNVP quality ablation", curved.Length);
+        var ablations = new List<QualityAblation>();
+        foreach (var regime in curved)
+        {
+            bar.Report((ablations.Count, regime.Id));
+            ablations.Add(PreconditionerQuality.Run(regime, steps));
+        }
+        bar.Report((curved.Length, "done"));
+        return new TwoDStudyResult(settings, results, clock.Elapsed.TotalSeconds, ablations);
     }
 
     /// <summary>Every claim of every regime, checked.</summary>

@@ -27,6 +27,9 @@ public static class TwoDStudyRegimes
     /// <summary>The fewest seeds of regime (d).</summary>
     public const int TransportSeeds = 5;
 
+    /// <summary>RealNVP training lengths of the quality ablation: 250, 1 000, 4 000, 16 000 steps (quick: 10, 40).</summary>
+    public static IReadOnlyList<int> QualitySteps(bool quick) => quick ? [10, 40] : PreconditionerQuality.DefaultSteps;
+
     /// <summary>The regimes of <paramref name="settings"/>, in run order.</summary>
     public static IReadOnlyList<StudyRegime> For(TwoDStudySettings settings)
     {
