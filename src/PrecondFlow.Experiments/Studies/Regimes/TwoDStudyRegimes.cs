@@ -156,7 +156,7 @@ public static class TwoDStudyRegimes
                 Preconditioners: new PreconditionerSettings(
                     RealNvp: new RealNvpOptions(Couplings: 2, Hidden: 8, Steps: 30, LogEvery: 10),
                     Flow: new FlowPreconditionerOptions(Steps: 30, Solver: "rk4", SolverSteps: 4)))
-            : new Budget(Points: 10_000, Steps: 4000, FirstEvaluation: 125, LearningRates: [1e-3, 3e-3], Warmup: 100, Hidden: [64, 64],
+            : new Budget(Points: 10_000, Steps: 4000, FirstEvaluation: 250, LearningRates: [1e-3, 3e-3], Warmup: 100, Hidden: [64, 64],
                 BatchSize: 256, SolverSteps: 50, Samples: 2000, MetricSamples: 1000, Projections: 128, ComputeMatched: true,
                 Preconditioners: new PreconditionerSettings(
                     RealNvp: new RealNvpOptions(Couplings: 6, Hidden: 64, Steps: 2000),
