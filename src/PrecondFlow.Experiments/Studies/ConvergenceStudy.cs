@@ -20,7 +20,9 @@ namespace PrecondFlow.Experiments.Studies;
 /// (<see cref="SampleQualityMetrics"/>). Seeds are paired across arms (same split, same initial weights, same
 /// minibatches, same sampling noise). Each arm runs at its own best learning rate of a grid, chosen on the validation
 /// split; compute-matched baselines (more steps; a wider network) accompany each arm whose P is trained by gradient steps.
-/// Plain data in and out: no files, no console.
+/// With source points (<see cref="StudyData.Source"/>) the main flow transports them to the data instead, as
+/// <see cref="TwoSidedTransport"/> does, and each evaluation transports held-out source points (one learning rate, no
+/// compute-matched baselines). Plain data in and out: no files, no console.
 /// </summary>
 public static class ConvergenceStudy
 {
