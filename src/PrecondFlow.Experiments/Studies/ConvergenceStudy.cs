@@ -8,6 +8,7 @@ using PrecondFlow.Fields;
 using PrecondFlow.Metrics;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Preconditioning;
+using PrecondFlow.Sampling;
 using PrecondFlow.Training;
 using static TorchSharp.torch;
 
@@ -19,7 +20,9 @@ namespace PrecondFlow.Experiments.Studies;
 /// (<see cref="SampleQualityMetrics"/>). Seeds are paired across arms (same split, same initial weights, same
 /// minibatches, same sampling noise). Each arm runs at its own best learning rate of a grid, chosen on the validation
 /// split; compute-matched baselines (more steps; a wider network) accompany each arm whose P is trained by gradient steps.
-/// Plain data in and out: no files, no console.
+/// With source points (<see cref="StudyData.Source"/>) the main flow transports them to the data instead, as
+/// <see cref="TwoSidedTransport"/> does, and each evaluation transports held-out source points (one learning rate, no
+/// compute-matched baselines). Plain data in and out: no files, no console.
 /// </summary>
 public static class ConvergenceStudy
 {
@@ -42,9 +45,13 @@ public static class ConvergenceStudy
         var points = data.Points;
         int classes = points.NumClasses;
         var seeds = Enumerable.Range(0, options.Seeds).Select(s => (long)s).ToArray();
+        CheckTransport(options, data);
 
         using var scope = NewDisposeScope();
         var splits = seeds.Select(s => DataSplit.Of(points, options.ValidationFraction, options.TestFraction, s)).ToArray();
+        var sourceSplits = data.Source is { } source
+            ? seeds.Select(s => DataSplit.Of(source, options.ValidationFraction, options.TestFraction, s)).ToArray()
+            : null;
         var references = splits.Select(s => ReferenceSet.Prepare(s.Test.Points, s.Test.Labels, curve: data.Curve)).ToArray();
         try
         {
@@ -64,6 +71,11 @@ public static class ConvergenceStudy
             {
                 if (arm.Kind == ArmKind.MoreSteps)
                     continue;   // the same network and data as the baseline: it runs at the baseline's rate
+                if (sourceSplits is not null)
+                {
+                    chosen[arm.Name] = options.LearningRateGrid[0];   // a transport study runs its one rate (CheckTransport)
+                    continue;
+                }
                 var armTrials = SearchLearningRate(options, arm, splits[0], classes, device, trials.Count, search);
                 trials.AddRange(armTrials);
                 chosen[arm.Name] = Best(armTrials);
@@ -74,7 +86,7 @@ public static class ConvergenceStudy
             foreach (var arm in plan)
             {
                 double rate = arm.Kind == ArmKind.MoreSteps ? chosen[StudyOptions.Baseline] : chosen[arm.Name];
-                arms.Add(RunArm(options, arm, rate, seeds, splits, references, metrics, quality, classes, device, progress));
+                arms.Add(RunArm(options, arm, rate, seeds, splits, sourceSplits, references, metrics, quality, classes, device, progress));
             }
             return new StudyResult(options, data.Description,
                 (splits[0].Train.Count, splits[0].Validation.Count, splits[0].Test.Count), metrics, bandwidths, trials, arms,
@@ -103,7 +115,7 @@ public static class ConvergenceStudy
         long mainParameters = ComputeMatching.Parameters(options.Field(dim, classes));
         foreach (var spec in options.ArmSpecs)
         {
-            using var preconditioner = PreconditionerFactory.Create(spec, dim, classes, options.PreconditionerSettings);
+            using var preconditioner = PreconditionerFactory.Create(ArmSides.Parse(spec).Representative, dim, classes, options.PreconditionerSettings);
             var (fitSteps, flops) = ComputeMatching.PreconditionerCost(preconditioner, trainCount);
             bool baseline = spec == StudyOptions.Baseline;
             plan.Add(new PlannedArm(spec, baseline ? ArmKind.Baseline : ArmKind.Preconditioned, spec,
@@ -159,7 +171,7 @@ public static class ConvergenceStudy
     }
 
     private static StudyArm RunArm(StudyOptions options, PlannedArm arm, double rate, long[] seeds, DataSplit[] splits,
-        ReferenceSet[] references, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, int classes, Device device,
+        DataSplit[]? sourceSplits, ReferenceSet[] references, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, int classes, Device device,
         IExperimentProgress progress)
     {
         int total = options.Steps + arm.ExtraSteps;
@@ -176,6 +188,17 @@ public static class ConvergenceStudy
             bar.SeedIndex = i;
             using var scope = NewDisposeScope();
             var split = splits[i];
+            if (sourceSplits is not null)
+            {
+                var (read, fitSeconds, seconds) = RunTransportSeed(options, arm, spec, rate, seeds[i], steps, total, split,
+                    sourceSplits[i], references[i], metrics, quality, device, bar);
+                preconditionerSeconds.Add(fitSeconds);
+                trainSeconds.Add(seconds.Train);
+                (preconditionerParameters, mainParameters) = (seconds.PreconditionerParameters, seconds.MainParameters);
+                foreach (var metric in metrics)
+                    values[metric.Key].Add(read.Select(r => r[metric.Key]).ToArray());
+                continue;
+            }
             var preconditioner = PreconditionerFactory.Create(arm.Preconditioner, dim, classes, options.PreconditionerSettings);
             var field = MainFlow.Create(spec, seeds[i], device);
             var clock = Stopwatch.StartNew();
@@ -206,6 +229,73 @@ public static class ConvergenceStudy
         return new StudyArm(arm.Name, arm.Kind, arm.Preconditioner, arm.Description, rate, steps,
             values.ToDictionary(v => v.Key, v => (IReadOnlyList<IReadOnlyList<double>>)v.Value.ToArray()),
             preconditionerSeconds, trainSeconds, preconditionerParameters, mainParameters, arm.Hidden, arm.MatchedTo);
+    }
+
+    /// <summary>
+    /// One seed of a transport study's arm: fit the source map S on the source's training split and the target map T on the
+    /// data's, train the main flow from S(source) to T(data) in stages, and at each evaluation point transport the source's
+    /// held-out points (repeated to <see cref="StudyOptions.Samples"/>) by T⁻¹(F(S(x₀))) and compare them with the test split.
+    /// </summary>
+    private static (List<IReadOnlyDictionary<string, double>> Read, double FitSeconds,
+        (double Train, long PreconditionerParameters, long MainParameters) Seconds) RunTransportSeed(StudyOptions options,
+        PlannedArm arm, ModelSpec spec, double rate, long seed, int[] steps, int total, DataSplit split, DataSplit sourceSplit,
+        ReferenceSet reference, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, Device device, ArmProgress bar)
+    {
+        using var scope = NewDisposeScope();
+        int dim = split.Train.Dim;
+        var sides = ArmSides.Parse(arm.Preconditioner);
+        using var sourceMap = PreconditionerFactory.Create(sides.Source, dim, 0, options.PreconditionerSettings);
+        using var targetMap = PreconditionerFactory.Create(sides.Target, dim, 0, options.PreconditionerSettings);
+        // The main flow's initial weights first: fitting a flow preconditioner reseeds libtorch's global generator.
+        using var field = MainFlow.Create(spec, seed, device);
+        var clock = Stopwatch.StartNew();
+        Fit(sourceMap, sourceSplit.Train, seed, bar.Fitting());
+        Fit(targetMap, split.Train, seed, bar.Fitting());
+        var mappedSource = PreconditionedModel.Transform(sourceMap, sourceSplit.Train);
+        var train = PreconditionedModel.Transform(targetMap, split.Train);
+        long repeats = (options.Samples + sourceSplit.Test.Count - 1) / sourceSplit.Test.Count;
+        Tensor start;
+        using (no_grad())
+            start = sourceMap.Transform(sourceSplit.Test.Points.repeat(repeats, 1).slice(0, 0, options.Samples, 1));
+        double fitSeconds = clock.Elapsed.TotalSeconds;
+
+        using var trainer = new FlowTrainer(field, spec, options.Training(total, rate, seed));
+        var model = new GenerativeModel(trainer.SamplingField, spec);
+        var read = new List<IReadOnlyDictionary<string, double>>();
+        foreach (var step in steps)
+        {
+            trainer.Train(train, untilStep: step, progress: bar.Training(), source: mappedSource);
+            bar.Status($"evaluating at {step}", afterTraining: false);
+            using var evaluation = NewDisposeScope();
+            var samples = TwoSidedTransport.TransportMapped(targetMap, model, start.to(device), options.Sampling).Points.cpu();
+            read.Add(!samples.isfinite().all().item<bool>()
+                ? metrics.ToDictionary(m => m.Key, _ => double.NaN)
+                : StudyMetric.Read(metrics, SampleQualityMetrics.Evaluate(reference, samples, null, seed, quality)));
+        }
+        return (read, fitSeconds, (trainer.Seconds, sourceMap.ParameterCount + targetMap.ParameterCount, VectorFields.ParameterCount(field)));
+    }
+
+    /// <summary>A transport study (source points given) runs one learning rate, no compute-matched baselines and
+    /// unlabelled data; side prefixes ("source:", "target:") need source points.</summary>
+    private static void CheckTransport(StudyOptions options, StudyData data)
+    {
+        if (data.Source is null)
+        {
+            if (options.ArmSpecs.FirstOrDefault(ArmSides.HasSide) is { } sided)
+                throw new ArgumentException(
+                    $"Arm '{sided}' puts its preconditioner on one side of a transport, but the study has no source points: use '{ArmSides.Parse(sided).Representative}'.",
+                    nameof(data));
+            return;
+        }
+        if (options.LearningRateGrid.Count != 1)
+            throw new ArgumentException(
+                $"A transport study (source points given) runs one learning rate; got {options.LearningRateGrid.Count}. Give one, e.g. 1e-3.", nameof(options));
+        if (options.ComputeMatched)
+            throw new ArgumentException("A transport study has no compute-matched baselines yet: set ComputeMatched to false.", nameof(options));
+        if (data.Points.HasLabels || data.Source.HasLabels)
+            throw new ArgumentException("A transport pairs source and target points at random, so labels cannot be honoured: give unlabelled points.", nameof(data));
+        if (data.Source.Dim != data.Points.Dim)
+            throw new ArgumentException($"The source points have {data.Source.Dim} dimensions, the data {data.Points.Dim}: both must agree.", nameof(data));
     }
 
     private static IReadOnlyDictionary<string, double> Evaluate(PreconditionedModel model, ReferenceSet reference, Tensor? labels,

@@ -8,4 +8,9 @@ namespace PrecondFlow.Experiments.Studies;
 /// preconditioners) class-conditional and the spectra be compared per class.</param>
 /// <param name="Description">What the data are, for the report (e.g. "elongated-gaussian, κ = 10⁴, 20 000 points").</param>
 /// <param name="Curve">The generating curve of a 2-D toy set, for the curve-distance metrics; null when unknown.</param>
-public sealed record StudyData(PointCloud Points, string Description, IHasGeneratingCurve? Curve = null);
+/// <param name="Source">(n₀, dim) unlabelled source points, or null (the default: the main flow starts from N(0, I)). When
+/// given, the main flow transports source points to the data (independent coupling, <see cref="Pipeline.TwoSidedTransport"/>),
+/// is evaluated on transported held-out source points, and an arm may put its preconditioner on both ends (a plain spec,
+/// e.g. "whiten"), on the source only ("source:whiten") or on the target only ("target:whiten"). Such a study runs one
+/// learning rate (no grid search: the validation loss assumes a Gaussian source) and no compute-matched baselines.</param>
+public sealed record StudyData(PointCloud Points, string Description, IHasGeneratingCurve? Curve = null, PointCloud? Source = null);

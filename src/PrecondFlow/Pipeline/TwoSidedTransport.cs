@@ -167,13 +167,26 @@ public sealed class TwoSidedTransport : IDisposable
     /// </summary>
     /// <param name="mappedSource">(count, d) points S(x₀).</param>
     /// <param name="options">ODE settings of the main flow.</param>
-    public SampleResult TransportMapped(Tensor mappedSource, SamplingOptions options)
+    public SampleResult TransportMapped(Tensor mappedSource, SamplingOptions options) =>
+        TransportMapped(TargetMap, Model, mappedSource, options);
+
+    /// <summary>
+    /// x₁ = T⁻¹(F(s₀)) with a fitted target map T and a main flow F given separately: the transport of
+    /// <see cref="TransportMapped(Tensor, SamplingOptions)"/> for callers that train F themselves, e.g. in stages with an
+    /// evaluation between them (a convergence study). Without gradients.
+    /// </summary>
+    /// <param name="targetMap">T, fitted.</param>
+    /// <param name="model">F, trained by flow matching from S(source points).</param>
+    /// <param name="mappedSource">(count, d) points S(x₀).</param>
+    /// <param name="options">ODE settings of the main flow.</param>
+    /// <returns>Points: (count, d) in the target's coordinates; Trajectory (when kept): F's states mapped by T⁻¹.</returns>
+    public static SampleResult TransportMapped(IPreconditioner targetMap, GenerativeModel model, Tensor mappedSource, SamplingOptions options)
     {
         using var scope = NewDisposeScope();
-        var inner = Sampler.SampleFrom(Model, mappedSource, options);
+        var inner = Sampler.SampleFrom(model, mappedSource, options);
         using var _ = no_grad();
-        var x1 = TargetMap.Inverse(inner.Points).MoveToOuterDisposeScope();
-        var trajectory = inner.Trajectory?.Select(t => TargetMap.Inverse(t).MoveToOuterDisposeScope()).ToArray();
+        var x1 = targetMap.Inverse(inner.Points).MoveToOuterDisposeScope();
+        var trajectory = inner.Trajectory?.Select(t => targetMap.Inverse(t).MoveToOuterDisposeScope()).ToArray();
         return inner with { Points = x1, Trajectory = trajectory };
     }
 

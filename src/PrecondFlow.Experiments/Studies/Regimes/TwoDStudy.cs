@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using PrecondFlow.Experiments.TwoD;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Experiments.Studies.Regimes;
+
+/// <summary>
+/// <c>reproduce study-2d</c>: one <see cref="ConvergenceStudy"/> per regime of <see cref="TwoDStudyRegimes"/>, the paper's
+/// claims checked against each (<see cref="ClaimVerdict"/>), and RealNVP's quality ablation and slit check on each Swiss-roll
+/// regime (<see cref="PreconditionerQuality"/>). Plain data in and out; the reporting assembly
+/// writes the folders.
+/// </summary>
+public static class TwoDStudy
+{
+    public const string Id = "study-2d";
+
+    /// <summary>Runs every regime. Deterministic on the CPU: same settings, same numbers.</summary>
+    public static TwoDStudyResult Run(TwoDStudySettings settings, Device device, IExperimentProgress? progress = null) =>
+        Run(settings, TwoDStudyRegimes.For(settings), device, progress);
+
+    /// <summary>Runs the given regimes (e.g. a subset of <see cref="TwoDStudyRegimes.For"/>).</summary>
+    public static TwoDStudyResult Run(TwoDStudySettings settings, IReadOnlyList<StudyRegime> regimes, Device device,
+        IExperimentProgress? progress = null)
+    {
+        settings.Validate();
+        var clock = Stopwatch.StartNew();
+        var results = regimes.Select(r => new RegimeResult(r, ConvergenceStudy.Run(r.Options, r.Data, device, progress))).ToArray();
+        var steps = TwoDStudyRegimes.QualitySteps(settings.Quick);
+        var curved = regimes.Where(r => r.Group == "c").ToArray();
+        var bar = (progress ?? IExperimentProgress.None).AddStage("RealNVP quality ablation", curved.Length);
+        var ablations = new List<QualityAblation>();
+        foreach (var regime in curved)
+        {
+            bar.Report((ablations.Count, regime.Id));
+            ablations.Add(PreconditionerQuality.Run(regime, steps));
+        }
+        bar.Report((curved.Length, "done"));
+        return new TwoDStudyResult(settings, results, clock.Elapsed.TotalSeconds, ablations);
+    }
+
+    /// <summary>Every claim of every regime, checked.</summary>
+    public static IReadOnlyList<(RegimeResult Regime, ClaimVerdict Verdict)> Verdicts(TwoDStudyResult result) =>
+        (from regime in result.Regimes
+         from claim in regime.Regime.Claims
+         select (regime, ClaimVerdict.Check(claim, regime.Study))).ToArray();
+
+    /// <summary>The command line that reproduces a run.</summary>
+    public static string Command(TwoDStudySettings settings) =>
+        $"precondflow reproduce {Id} --seeds {settings.Seeds}{(settings.Quick ? " --quick" : "")}";
+}
