@@ -50,7 +50,12 @@ public sealed record StudyArm(
     long PreconditionerParameters,
     long MainFlowParameters,
     IReadOnlyList<int> MainFlowHidden,
-    string? ComputeMatchedTo = null);
+    string? ComputeMatchedTo = null)
+{
+    /// <summary>The first seed's samples at the last evaluation point, one (dim) row per sample in data units, when
+    /// <see cref="StudyOptions.KeepFinalSamples"/> is set; otherwise null.</summary>
+    public IReadOnlyList<double[]>? FinalSamples { get; init; }
+}
 
 /// <summary>How a compute-matched baseline was sized (a deterministic count, so that two runs give the same table).</summary>
 /// <param name="Arm">The preconditioned arm it matches.</param>
