@@ -37,7 +37,8 @@ internal static class DemoCommand
             var options = defaults with
             {
                 Steps = stepCount,
-                FirstEvaluation = Math.Min(defaults.FirstEvaluation, stepCount),
+                // About six log-spaced evaluations whatever the budget: 125, 250, …, 4000 at the default.
+                FirstEvaluation = Math.Clamp(stepCount / 32, 1, defaults.FirstEvaluation),
                 Seed = parse.GetValue(seed),
                 Preconditioner = parse.GetValue(preconditioner)!,
             };
