@@ -25,6 +25,8 @@ public class BaselineDemoTests
             $"|log ratio|: baseline {Math.Abs(Math.Log(baseline)):F3}, whiten {Math.Abs(Math.Log(whiten)):F3}");
     }
 
+    // Deterministic on the CPU; with the default data seed 0 the gap is 0.5%. Data seeds 1 and 2 gave 8.5% and 7.8%:
+    // 10% is the size of the seeds' spread, not a margin tuned to one run.
     [Fact]
     public void OnTheMildTargetBothArmsEndWithinTenPercentOfEachOther()
     {
