@@ -1,71 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using PrecondFlow.Data;
 using PrecondFlow.Data.Toy;
-using PrecondFlow.Fields;
-using PrecondFlow.Metrics;
+using PrecondFlow.Diagnostics;
+using PrecondFlow.Experiments.Studies;
+using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Paths;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Preconditioning;
-using PrecondFlow.Sampling;
-using PrecondFlow.Training;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Experiments;
 
-/// <summary>One arm of the demo: a preconditioner (or none), its main flow, its samples and their quality.</summary>
-public sealed record DemoArm(
-    string Preconditioner,
-    IReadOnlyList<LossPoint> LossTrace,
-    PipelineTimes Times,
-    double SampleSeconds,
-    int FunctionEvaluations,
-    double SlicedWasserstein,
-    double Mmd,
-    Tensor Samples,
-    IReadOnlyList<Tensor> Trajectory);
+/// <summary>One target of the demo: its convergence study and what the pictures need.</summary>
+/// <param name="Kappa">The target's condition number κ(Cov x).</param>
+/// <param name="Study">The study's curves (baseline first), with the first seed's final samples of every arm.</param>
+/// <param name="RawKappa">κ(Cov x_t) along the linear path for the data as they are.</param>
+/// <param name="PreconditionedKappa">κ(Cov x_t) for P(x), the data the preconditioned main flow is trained on.</param>
+/// <param name="Data">(n) rows of (2) points of the target, for the scatter plot.</param>
+/// <param name="WhitenedData">The same points in the data's whitened coordinates (every direction of unit variance).</param>
+/// <param name="WhitenedSamples">Per arm, its final samples in the same whitened coordinates.</param>
+public sealed record DemoTarget(
+    double Kappa,
+    StudyResult Study,
+    ConditioningProfile RawKappa,
+    ConditioningProfile PreconditionedKappa,
+    IReadOnlyList<double[]> Data,
+    IReadOnlyList<double[]> WhitenedData,
+    IReadOnlyDictionary<string, IReadOnlyList<double[]>> WhitenedSamples);
 
-/// <summary>The outcome of the demo: the baseline and the preconditioned arm, trained and sampled alike.</summary>
-public sealed record DemoResult(DemoOptions Options, ModelSpec Model, TrainingOptions Training, string Device, Tensor HeldOut,
-    IReadOnlyList<DemoArm> Arms)
-{
-    public DemoArm Baseline => Arms[0];
-}
+/// <summary>The outcome of the demo: the ill-conditioned target where the theory predicts a plateau, and a contrast
+/// target where it does not.</summary>
+public sealed record DemoResult(DemoOptions Options, string Device, DemoTarget Main, DemoTarget Contrast, double WallSeconds);
 
 /// <summary>
-/// `precondflow demo`: flow matching on a 2D data set without and with a preconditioner — the same main network,
-/// optimizer, steps, batch and seed for both arms — sampled with an ODE solver and measured against held-out data
-/// (sliced Wasserstein distance and MMD).
+/// `precondflow demo`: flow matching on an elongated Gaussian with κ = 10⁴ at a constant learning rate, without and with
+/// a preconditioner (same network, steps, batch and paired seeds), run as a <see cref="ConvergenceStudy"/> and evaluated
+/// at log-spaced steps; then the same on a κ = 10² Gaussian, where preconditioning should matter little. κ(t) of both
+/// targets along the path, raw and after the preconditioner, comes from <see cref="ConditioningAnalysis"/>.
 /// </summary>
 public static class BaselineDemo
 {
-    /// <param name="stageProgress">Creates a progress reporter for each named stage (total steps given).</param>
-    public static DemoResult Run(DemoOptions options, Device device, Func<string, int, IProgress<TrainingProgress>?>? stageProgress = null)
+    /// <summary>Times at which κ(Cov x_t) is reported.</summary>
+    public static IReadOnlyList<double> KappaTimes { get; } = [.. Enumerable.Range(0, 20).Select(i => i / 20.0), 0.975, 0.99, 1.0];
+
+    /// <summary>Runs both studies. Deterministic on the CPU: same options, same numbers.</summary>
+    /// <param name="options">The demo's settings.</param>
+    /// <param name="device">Where to train and sample.</param>
+    /// <param name="progress">The studies' stages (learning rate, one per arm), each target in turn.</param>
+    public static DemoResult Run(DemoOptions options, Device device, IExperimentProgress? progress = null)
     {
-        var train = ToyDatasets.Create(options.Dataset, options.TrainCount, options.Seed);
-        var heldOut = ToyDatasets.Create(options.Dataset, options.TestCount, options.Seed + 1_000_003);
-        var spec = new ModelSpec(new FieldConfig(Dim: train.Dim, Hidden: options.HiddenWidths), "linear", Objective.FlowMatching);
-        var training = new TrainingOptions(Steps: options.Steps, BatchSize: options.BatchSize, LearningRate: options.LearningRate,
-            WarmupSteps: options.Steps / 50, LogEvery: 25, Seed: options.Seed);
-        var arms = new List<DemoArm>();
-        foreach (var name in new[] { "none", options.Preconditioner }.Distinct())
-        {
-            VectorField field;
-            using (var generator = new torch.Generator(unchecked((ulong)options.Seed)))
-                field = VectorFields.Create(spec.Field, generator);   // the same initial weights in every arm
-            field.to(device);
-            var preconditioner = PreconditionerFactory.Create(name, train.Dim, 0);
-            var fitProgress = name == "none" ? null : stageProgress?.Invoke($"preconditioner {name}", 1);
-            using var model = PreconditionedModel.Train(train with { Labels = null, NumClasses = 0 }, preconditioner, field, spec, training,
-                fitProgress is null ? null : new Progress<PreconditionerProgress>(p => fitProgress.Report(new TrainingProgress(1, 1, p.Loss))),
-                stageProgress?.Invoke(name == "none" ? "flow matching, no preconditioner" : $"flow matching on P(x), {name}", options.Steps));
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var samples = model.Sample(options.SampleCount, new SamplingOptions(Solver: options.Solver, Steps: options.SolverSteps, KeepTrajectory: true),
-                options.Seed + 7, device);
-            double sampleSeconds = clock.Elapsed.TotalSeconds;
-            var points = samples.Points.cpu();
-            arms.Add(new DemoArm(name, model.Trainer!.LossTrace, model.Times, sampleSeconds, samples.FunctionEvaluations,
-                SlicedWasserstein.Compute(points, heldOut.Points, order: 2, seed: options.Seed),
-                MaximumMeanDiscrepancy.Compute(points, heldOut.Points, seed: options.Seed).Value,
-                points, samples.Trajectory?.Select(t => t.cpu()).ToArray() ?? Array.Empty<Tensor>()));
-        }
-        return new DemoResult(options, spec, training, device.ToString(), heldOut.Points, arms);
+        var clock = Stopwatch.StartNew();
+        var main = RunTarget(options, options.Kappa, device, progress);
+        var contrast = RunTarget(options, options.ContrastKappa, device, progress);
+        return new DemoResult(options, device.ToString(), main, contrast, clock.Elapsed.TotalSeconds);
+    }
+
+    private static DemoTarget RunTarget(DemoOptions options, double kappa, Device device, IExperimentProgress? progress)
+    {
+        using var scope = NewDisposeScope();
+        var data = ToyDatasets.Create("elongated-gaussian", options.Count, options.Seed, new ToyDatasetOptions(Kappa: kappa));
+        var description = string.Create(CultureInfo.InvariantCulture, $"elongated-gaussian, κ = {kappa:G6}, {options.Count} points");
+        var study = ConvergenceStudy.Run(options.Study(), new StudyData(data, description), device, progress);
+
+        var path = AffinePath.FromName("linear");
+        using var preconditioner = PreconditionerFactory.Create(options.Preconditioner, data.Dim, 0);
+        preconditioner.Fit(data, options.Seed);
+        var raw = ConditioningAnalysis.Exact(data.Points, path, KappaTimes);
+        var preconditioned = ConditioningAnalysis.Exact(PreconditionedModel.Transform(preconditioner, data).Points, path, KappaTimes);
+
+        // Whitened coordinates of the data (fitted on the data, whatever the arm's preconditioner): the thin direction
+        // gets unit scale, so a spread that is 10× too wide there is visible.
+        using var whitening = PreconditionerFactory.Create("whiten", data.Dim, 0);
+        whitening.Fit(data, options.Seed);
+        var whitenedSamples = study.Arms.ToDictionary(a => a.Name,
+            a => Rows(whitening.Forward(Matrix(a.FinalSamples!)).Z));
+        return new DemoTarget(kappa, study, raw, preconditioned, Rows(data.Points), Rows(whitening.Forward(data.Points).Z),
+            whitenedSamples);
+    }
+
+    private static Tensor Matrix(IReadOnlyList<double[]> rows) =>
+        tensor(rows.SelectMany(r => r).ToArray(), [rows.Count, rows[0].Length], ScalarType.Float32);
+
+    private static IReadOnlyList<double[]> Rows(Tensor points)
+    {
+        var values = points.detach().cpu().to_type(ScalarType.Float64);
+        int dim = (int)values.shape[1];
+        var flat = values.data<double>().ToArray();
+        return Enumerable.Range(0, (int)values.shape[0]).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();
     }
 }

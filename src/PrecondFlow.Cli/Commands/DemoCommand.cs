@@ -2,6 +2,7 @@ using System.CommandLine;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Devices;
 using PrecondFlow.Experiments;
+using PrecondFlow.Experiments.TwoD;
 using Spectre.Console;
 
 namespace PrecondFlow.Cli.Commands;
@@ -15,34 +16,59 @@ internal static class DemoCommand
         var libtorch = CommonOptions.LibTorch();
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("precondflow-demo");
-        var steps = CommonOptions.Positive("--steps", "Optimizer steps of each main flow.", new DemoOptions().Steps);
+        var steps = CommonOptions.Positive("--steps", "Main-flow steps of each arm.", new DemoOptions().Steps);
         var preconditioner = new Option<string>("--preconditioner")
         {
             Description = "The preconditioner compared with the baseline: whiten, realnvp, flow, or a chain such as whiten+flow.",
             DefaultValueFactory = _ => new DemoOptions().Preconditioner,
         };
 
-        var command = new Command("demo", "Train flow matching on the Swiss roll without and with a preconditioner, sample both, and write samples.png, loss.png, results.json and report.md.")
+        var command = new Command("demo",
+            "Train flow matching on an elongated Gaussian (κ = 10⁴) without and with a preconditioner at a constant learning rate, " +
+            "then on a κ = 10² one, and write report.md, kappa.png, spectrum.png, samples.png and results.json.")
         {
             device, libtorch, seed, output, steps, preconditioner,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
-            var options = new DemoOptions(Steps: parse.GetValue(steps), Seed: parse.GetValue(seed), Preconditioner: parse.GetValue(preconditioner)!);
-            var result = ProgressDisplay.Run(stages =>
-                BaselineDemo.Run(options, dev, (name, total) => new TrainingProgressBar(stages.Add(name, total))));
+            var defaults = new DemoOptions();
+            int stepCount = parse.GetValue(steps);
+            var options = defaults with
+            {
+                Steps = stepCount,
+                // About six log-spaced evaluations whatever the budget: 125, 250, …, 4000 at the default.
+                FirstEvaluation = Math.Clamp(stepCount / 32, 1, defaults.FirstEvaluation),
+                Seed = parse.GetValue(seed),
+                Preconditioner = parse.GetValue(preconditioner)!,
+            };
             var folder = parse.GetValue(output)!;
-            DemoReport.Write(folder, result, ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)));
+            string line = $"{PrecondFlowCommand.Name} {string.Join(" ", parse.Tokens.Select(t => t.Value))}";
+            var result = ProgressDisplay.Run(stages =>
+            {
+                var demo = BaselineDemo.Run(options, dev, new StageProgress(stages));
+                DemoReport.Write(folder, demo, line, ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)));
+                return demo;
+            });
 
-            var table = new Table().AddColumns("preconditioner", "sliced W₂ to held-out data", "MMD²", "P seconds", "main-flow seconds", "NFE");
-            foreach (var arm in result.Arms)
-                table.AddRow(Markup.Escape(arm.Preconditioner), $"{arm.SlicedWasserstein:F4}", $"{arm.Mmd:E2}",
-                    $"{arm.Times.PreconditionerSeconds + arm.Times.TransformSeconds:F1}", $"{arm.Times.MainFlowSeconds:F1}", arm.FunctionEvaluations.ToString());
+            var table = new Table().AddColumns("target", "arm", "λ_min ratio (ideal 1), mean", "seeds' range", "whitened SW₂");
+            foreach (var target in new[] { result.Main, result.Contrast })
+                foreach (var arm in target.Study.Arms)
+                {
+                    var (mean, min, max) = DemoReport.Final(arm);
+                    var (sw, _, _) = DemoReport.Final(arm, "whitened_sliced_wasserstein");
+                    table.AddRow($"κ = {target.Kappa:G6}", Markup.Escape(arm.Name), $"{mean:F2}", $"{min:F2}–{max:F2}", $"{sw:F3}");
+                }
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"results in [bold]{Markup.Escape(folder)}[/]: report.md, samples.png, loss.png, flow-lines.png, results.json");
+            AnsiConsole.MarkupLine($"results in [bold]{Markup.Escape(folder)}[/]: report.md, kappa.png, spectrum.png, samples.png, results.json ({result.WallSeconds:F0} s)");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Shows each study's stages as progress bars with an ETA.</summary>
+    private sealed class StageProgress(ProgressDisplay.Stages stages) : IExperimentProgress
+    {
+        public IProgress<(double Done, string Status)> AddStage(string name, double total) => stages.Add(name, total);
     }
 }

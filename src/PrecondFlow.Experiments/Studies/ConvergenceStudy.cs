@@ -183,6 +183,7 @@ public static class ConvergenceStudy
         int dim = splits[0].Train.Dim;
         var spec = Spec(options, arm, dim, classes);
         long preconditionerParameters = 0, mainParameters = 0;
+        var kept = new List<double[]>();
         for (int i = 0; i < seeds.Length; i++)
         {
             bar.SeedIndex = i;
@@ -216,7 +217,8 @@ public static class ConvergenceStudy
             {
                 trainer.Train(train, untilStep: step, progress: bar.Training());
                 bar.Status($"evaluating at {step}", afterTraining: false);
-                var read = Evaluate(model, references[i], labels, options, quality, seeds[i], device, metrics);
+                bool keep = options.KeepFinalSamples && i == 0 && step == steps[^1];
+                var read = Evaluate(model, references[i], labels, options, quality, seeds[i], device, metrics, keep ? kept : null);
                 foreach (var (key, value) in read)
                     perStep[key].Add(value);
             }
@@ -228,7 +230,10 @@ public static class ConvergenceStudy
         bar.Done();
         return new StudyArm(arm.Name, arm.Kind, arm.Preconditioner, arm.Description, rate, steps,
             values.ToDictionary(v => v.Key, v => (IReadOnlyList<IReadOnlyList<double>>)v.Value.ToArray()),
-            preconditionerSeconds, trainSeconds, preconditionerParameters, mainParameters, arm.Hidden, arm.MatchedTo);
+            preconditionerSeconds, trainSeconds, preconditionerParameters, mainParameters, arm.Hidden, arm.MatchedTo)
+        {
+            FinalSamples = options.KeepFinalSamples ? kept : null,
+        };
     }
 
     /// <summary>
@@ -299,11 +304,20 @@ public static class ConvergenceStudy
     }
 
     private static IReadOnlyDictionary<string, double> Evaluate(PreconditionedModel model, ReferenceSet reference, Tensor? labels,
-        StudyOptions options, SampleQualityOptions quality, long seed, Device device, IReadOnlyList<StudyMetric> metrics)
+        StudyOptions options, SampleQualityOptions quality, long seed, Device device, IReadOnlyList<StudyMetric> metrics,
+        List<double[]>? keep = null)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var samples = model.Sample(options.Samples, options.Sampling, SamplingSeed + seed, device, labels).Points.cpu();
+        if (keep is not null)
+        {
+            var rows = samples.to_type(ScalarType.Float64);
+            int dim = (int)rows.shape[1];
+            var flat = rows.data<double>().ToArray();
+            for (int r = 0; r < rows.shape[0]; r++)
+                keep.Add(flat.AsSpan(r * dim, dim).ToArray());
+        }
         if (!samples.isfinite().all().item<bool>())
             return metrics.ToDictionary(m => m.Key, _ => double.NaN);
         return StudyMetric.Read(metrics, SampleQualityMetrics.Evaluate(reference, samples, labels, seed, quality));

@@ -27,4 +27,9 @@ public sealed record StudyArm(
     long PreconditionerParameters,
     long MainFlowParameters,
     IReadOnlyList<int> MainFlowHidden,
-    string? ComputeMatchedTo = null);
+    string? ComputeMatchedTo = null)
+{
+    /// <summary>The first seed's samples at the last evaluation point, one (dim) row per sample in data units, when
+    /// <see cref="StudyOptions.KeepFinalSamples"/> is set; otherwise null.</summary>
+    public IReadOnlyList<double[]>? FinalSamples { get; init; }
+}

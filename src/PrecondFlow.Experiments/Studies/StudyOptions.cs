@@ -34,6 +34,8 @@ namespace PrecondFlow.Experiments.Studies;
 /// <param name="Preconditioners">Options of every preconditioner kind.</param>
 /// <param name="MetricSamples">At most this many points per set in the O(n²) metrics (MMD, energy).</param>
 /// <param name="Projections">Directions of the sliced Wasserstein distances.</param>
+/// <param name="KeepFinalSamples">Keep the first seed's samples of the last evaluation in
+/// <see cref="StudyArm.FinalSamples"/> (for scatter plots); off by default, since a study only needs the metrics.</param>
 public sealed record StudyOptions(
     IReadOnlyList<string> Arms,
     int Steps = 4000,
@@ -54,7 +56,8 @@ public sealed record StudyOptions(
     bool ComputeMatched = true,
     PreconditionerSettings? Preconditioners = null,
     int MetricSamples = 1000,
-    int Projections = 128)
+    int Projections = 128,
+    bool KeepFinalSamples = false)
 {
     /// <summary>The baseline arm's spec.</summary>
     public const string Baseline = "none";

@@ -47,15 +47,22 @@ public class CommandLineWorkflowTests : IDisposable
     }
 
     [Fact]
-    public void TheDemoWritesItsPicturesAndResults()
+    public void TheDemoWritesItsPicturesAndResultsAndLinksEveryOneFromItsReport()
     {
         var output = Path.Combine(folder, "demo");
         var demo = CliRunner.Run("demo", "--steps", "20", "--out", output);
         Assert.True(demo.ExitCode == 0, demo.Error);
-        foreach (var file in new[] { "samples.png", "loss.png", "results.json" })
+        var report = File.ReadAllText(Path.Combine(output, "report.md"));
+        foreach (var file in new[] { "kappa.png", "spectrum.png", "samples.png", "results.json",
+                     "study-kappa-10000/report.md", "study-kappa-100/report.md" })
+        {
             Assert.True(File.Exists(Path.Combine(output, file)), file);
+            Assert.Contains($"({file})", report);
+        }
+        foreach (var link in System.Text.RegularExpressions.Regex.Matches(report, @"\]\(([^)]+)\)").Select(m => m.Groups[1].Value))
+            Assert.True(File.Exists(Path.Combine(output, link)), $"report.md links {link}, which is missing");
         var results = File.ReadAllText(Path.Combine(output, "results.json"));
-        foreach (var key in new[] { "dataset", "seed", "device", "train_seconds", "nfe", "sliced_wasserstein", "mmd" })
+        foreach (var key in new[] { "spectrum_min_ratio", "final_spectrum_min_ratio", "kappa_raw", "kappa_preconditioned", "speed_up", "configuration", "runtime" })
             Assert.Contains($"\"{key}\":", results);
     }
 }
