@@ -187,9 +187,9 @@ public static class DemoReport
                 preconditioner_seconds = a.PreconditionerSeconds,
                 train_seconds = a.TrainSeconds,
             }),
-            speed_up = StudyReport.SpeedUps(t.Study).Where(s => s.Metric == ThinMetric)
+            speed_up = StudyAnalysis.SpeedUps(t.Study).Where(s => s.Metric == ThinMetric)
                 .Select(s => new { arm = s.Arm, step = s.SpeedUp.Step, ratio = s.SpeedUp.Ratio }),
-            plateau = StudyReport.Plateaus(t.Study).Where(p => p.Metric == ThinMetric)
+            plateau = StudyAnalysis.Plateaus(t.Study).Where(p => p.Metric == ThinMetric)
                 .Select(p => new { arm = p.Arm, relative_improvement = p.Plateau.RelativeImprovement, plateau = p.Plateau.IsPlateau }),
             kappa_raw = t.RawKappa,
             kappa_preconditioned = t.PreconditionedKappa,
@@ -249,7 +249,7 @@ public static class DemoReport
             foreach (var arm in target.Study.Arms)
                 md.Append($"| {Kappa(target)} | {arm.Name} | " + string.Join(" | ", MeanRatio(arm).Select(m => m.ToString("F2", Invariant))) + " |\n");
         md.Append('\n');
-        var speedUp = StudyReport.SpeedUps(main.Study).Single(s => s.Metric == ThinMetric).SpeedUp;
+        var speedUp = StudyAnalysis.SpeedUps(main.Study).Single(s => s.Metric == ThinMetric).SpeedUp;
         if (steps.Count >= 2)
             md.Append(string.Create(Invariant,
                 $"Without a preconditioner the {Kappa(main)} target's ratio went from {baseCurve[^2]:F2}× to {baseCurve[^1]:F2}× between " +
@@ -264,7 +264,7 @@ public static class DemoReport
             $"![samples]({SamplesFile})\n\n"));
 
         md.Append("## Where preconditioning does not help\n\n");
-        var contrastSpeedUp = StudyReport.SpeedUps(contrast.Study).Single(s => s.Metric == ThinMetric).SpeedUp;
+        var contrastSpeedUp = StudyAnalysis.SpeedUps(contrast.Study).Single(s => s.Metric == ThinMetric).SpeedUp;
         string sooner = contrastSpeedUp.Reached
             ? string.Create(Invariant, $"; it only gets there sooner (the baseline's final error at {contrastSpeedUp.Step:F0} of {steps[^1]} steps)")
             : "";
