@@ -92,8 +92,9 @@ public class CouplingCommandTests : IDisposable
     [Fact]
     public void ALabelledSourceIsCarriedToTheSameClassOfTheTarget()
     {
-        // The target swaps the classes' sides: source class 0 at x = −3 goes to target class 0 at x = +3. Pairs across
-        // classes (or an unconditional flow) would send much of it to x = −3.
+        // End to end through files: labelled --source, a class-conditional flow, `sample --from` with the start points'
+        // labels. The target swaps the classes' sides, so each start point must reach its own class's cluster. (That
+        // pairs never cross classes is checked where it can fail: FlowTrainerCouplingTests traces target points back.)
         var source = TwoClasses("source.csv", -3, 3, seed: 1);
         var target = TwoClasses("target.csv", 3, -3, seed: 2);
         var trained = CliRunner.Run("train", "--data", target, "--source", source, "--preconditioner", "none", "--coupling", "ot",
