@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace PrecondFlow.Couplings;
 
 /// <summary>Which minibatch coupling pairs x₀ with x₁ during training, with its settings.</summary>
@@ -20,6 +21,7 @@ public sealed record CouplingOptions(
     public static IReadOnlyList<string> Names { get; } = new[] { "independent", "ot", "sinkhorn" };
 
     /// <summary>True for the independent coupling, which leaves every draw of training exactly as without a coupling.</summary>
+    [JsonIgnore]
     public bool IsIndependent => Name == "independent";
 
     /// <summary>Checks the name and the Sinkhorn settings.</summary>

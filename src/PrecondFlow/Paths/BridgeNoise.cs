@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Paths;
@@ -26,6 +27,7 @@ public sealed record BridgeNoise(double Sigma = 0, BridgeKind Kind = BridgeKind.
     private const double TimeGuard = 1e-8;
 
     /// <summary>False when σ = 0: the path is used as it is and no noise is drawn.</summary>
+    [JsonIgnore]
     public bool IsActive => Sigma > 0;
 
     /// <summary>Checks σ.</summary>

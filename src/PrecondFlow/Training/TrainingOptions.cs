@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PrecondFlow.Couplings;
 using PrecondFlow.Paths;
 
@@ -38,9 +39,11 @@ public sealed record TrainingOptions(
     BridgeNoise? Bridge = null)
 {
     /// <summary><see cref="Coupling"/>, or the independent coupling when it is null.</summary>
+    [JsonIgnore]
     public CouplingOptions CouplingOrDefault => Coupling ?? new CouplingOptions();
 
     /// <summary><see cref="Bridge"/>, or no noise (σ = 0) when it is null.</summary>
+    [JsonIgnore]
     public BridgeNoise BridgeOrDefault => Bridge ?? new BridgeNoise();
 
     /// <summary><see cref="Time"/>, or uniform times when it is null.</summary>
