@@ -3,6 +3,12 @@ namespace PrecondFlow.Bench.Workloads;
 /// <summary>Every workload, by name, in the order they run.</summary>
 internal static class WorkloadCatalog
 {
+    // Opt-in workloads: run only when named with --only (their cost grows steeply with the batch).
+    private static readonly (string Name, Func<RepetitionPlan, IWorkload> Create)[] OnRequest =
+        (from kind in new[] { "ot", "sinkhorn" }
+         from batch in new[] { 256, 1024, 4096 }
+         select ($"coupling-{kind}-{batch}", (Func<RepetitionPlan, IWorkload>)(_ => new CouplingStep(kind, batch)))).ToArray();
+
     private static readonly (string Name, Func<RepetitionPlan, IWorkload> Create)[] Entries =
     {
         ("flow-train-step", plan => new FlowTrainingStep(plan)),
@@ -12,7 +18,8 @@ internal static class WorkloadCatalog
         ("kappa-profile", _ => new KappaProfile()),
     };
 
-    public static IReadOnlyList<string> Names { get; } = Entries.Select(e => e.Name).ToArray();
+    /// <summary>Every workload's name: the default ones, then those run only on request.</summary>
+    public static IReadOnlyList<string> Names { get; } = Entries.Concat(OnRequest).Select(e => e.Name).ToArray();
 
     /// <summary>Creates the workloads named in <paramref name="only"/> (all when empty), in catalog order.</summary>
     public static IEnumerable<Func<IWorkload>> Select(IReadOnlyCollection<string> only, RepetitionPlan plan)
@@ -21,6 +28,7 @@ internal static class WorkloadCatalog
         if (unknown.Length > 0)
             throw new ArgumentException(
                 $"Unknown workload '{unknown[0]}'. Known workloads: {string.Join(", ", Names)}.", nameof(only));
-        return Entries.Where(e => only.Count == 0 || only.Contains(e.Name)).Select(e => (Func<IWorkload>)(() => e.Create(plan)));
+        return (only.Count == 0 ? Entries : Entries.Concat(OnRequest).Where(e => only.Contains(e.Name)))
+            .Select(e => (Func<IWorkload>)(() => e.Create(plan)));
     }
 }

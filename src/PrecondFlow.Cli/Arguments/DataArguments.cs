@@ -35,9 +35,12 @@ internal sealed class DataArguments
         PointCloudFiles.Extensions.Any(e => data.EndsWith(e, StringComparison.OrdinalIgnoreCase)) || File.Exists(data);
 
     /// <summary>Loads or generates the data; <paramref name="seed"/> seeds generation.</summary>
-    public PointCloud Load(ParseResult parse, long seed)
+    public PointCloud Load(ParseResult parse, long seed) => Load(parse, parse.GetValue(Data)!, seed);
+
+    /// <summary>Loads the point file or generates the named set <paramref name="data"/> with this command's generation
+    /// settings (--count, --noise, --kappa, --angle); <paramref name="seed"/> seeds generation.</summary>
+    public PointCloud Load(ParseResult parse, string data, long seed)
     {
-        var data = parse.GetValue(Data)!;
         if (IsFile(data))
             return PointCloudFiles.Read(data);
         var options = new ToyDatasetOptions(Noise: parse.GetValue(Noise), Kappa: parse.GetValue(Kappa), AngleDegrees: parse.GetValue(Angle));
@@ -45,11 +48,14 @@ internal sealed class DataArguments
     }
 
     /// <summary>The data settings as they go into a run's configuration file.</summary>
-    public object Describe(ParseResult parse) => IsFile(parse.GetValue(Data)!)
-        ? new { file = Path.GetFileName(parse.GetValue(Data)) }
+    public object Describe(ParseResult parse) => Describe(parse, parse.GetValue(Data)!);
+
+    /// <summary>The settings of <paramref name="data"/> (a file or a named set) as they go into a run's configuration file.</summary>
+    public object Describe(ParseResult parse, string data) => IsFile(data)
+        ? new { file = Path.GetFileName(data) }
         : new
         {
-            dataset = parse.GetValue(Data),
+            dataset = data,
             count = parse.GetValue(Count),
             noise = parse.GetValue(Noise),
             kappa = parse.GetValue(Kappa),

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using PrecondFlow.Cli.Console;
+using PrecondFlow.Couplings;
+using PrecondFlow.Paths;
 using PrecondFlow.Training;
 
 namespace PrecondFlow.Cli.Arguments;
@@ -38,9 +40,36 @@ internal sealed class TrainingArguments
 
     public Option<int> LogEvery { get; } = CommonOptions.Positive("--log-every", "Record the loss (one read-back from the device) every this many steps.", 50);
 
+    public Option<string> Coupling { get; } = new Option<string>("--coupling")
+    {
+        Description = "How x₀ and x₁ of a minibatch are paired: independent (as drawn), ot (exact minibatch optimal transport on the squared distance; cubic in --batch-size) or sinkhorn (entropic OT, pairs sampled from the plan).",
+        DefaultValueFactory = _ => "independent",
+    }.AcceptOnlyFromAmong(CouplingOptions.Names.ToArray());
+
+    public Option<string> CouplingSpace { get; } = new Option<string>("--coupling-space")
+    {
+        Description = "Where the coupling measures distances: flow (after the preconditioner, where the main flow lives) or data (before it, for comparison).",
+        DefaultValueFactory = _ => "flow",
+    }.AcceptOnlyFromAmong("flow", "data");
+
+    public Option<double> SinkhornEpsilon { get; } = new("--sinkhorn-eps") { Description = "Entropic regularisation ε of --coupling sinkhorn, in units of the squared distance (TorchCFM's reg).", DefaultValueFactory = _ => 0.05 };
+
+    public Option<int> SinkhornIterations { get; } = CommonOptions.Positive("--sinkhorn-iterations", "Most Sinkhorn iterations per minibatch.", 1000);
+
+    public Option<double> SinkhornTolerance { get; } = new("--sinkhorn-tolerance") { Description = "Stop Sinkhorn when the plan's marginal L1 error is below this.", DefaultValueFactory = _ => 1e-6 };
+
+    public Option<double> Sigma { get; } = new("--sigma") { Description = "Bridge noise σ around the straight path (linear path, flow matching): x_t = t·x₁ + (1 − t)·x₀ + σ_t·ε. 0 = none.", DefaultValueFactory = _ => 0.0 };
+
+    public Option<string> Bridge { get; } = new Option<string>("--bridge")
+    {
+        Description = "Shape of the --sigma noise: constant (I-CFM, σ_t = σ) or schrodinger (SB-CFM, σ_t = σ√(t(1 − t)), with its matching target).",
+        DefaultValueFactory = _ => "constant",
+    }.AcceptOnlyFromAmong("constant", "schrodinger");
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Steps, BatchSize, LearningRate, WeightDecay, Warmup, ConstantLearningRate, GradientClip, Ema, LabelDropout, TimeSampling, LogEvery })
+        foreach (var option in new Option[] { Steps, BatchSize, LearningRate, WeightDecay, Warmup, ConstantLearningRate, GradientClip, Ema, LabelDropout, TimeSampling, LogEvery,
+                     Coupling, CouplingSpace, SinkhornEpsilon, SinkhornIterations, SinkhornTolerance, Sigma, Bridge })
             command.Options.Add(option);
     }
 
@@ -66,8 +95,26 @@ internal sealed class TrainingArguments
             LabelDropout: parse.GetValue(LabelDropout),
             Time: time,
             LogEvery: parse.GetValue(LogEvery),
-            Seed: seed);
+            Seed: seed,
+            Coupling: ReadCoupling(parse),
+            Bridge: ReadBridge(parse));
         options.Validate();
         return options;
+    }
+
+    // Left null when at their defaults, so that the saved settings of a default run read exactly as before.
+    private CouplingOptions? ReadCoupling(ParseResult parse)
+    {
+        var coupling = new CouplingOptions(parse.GetValue(Coupling)!, parse.GetValue(SinkhornEpsilon), parse.GetValue(SinkhornIterations),
+            parse.GetValue(SinkhornTolerance), parse.GetValue(CouplingSpace) == "data" ? Couplings.CouplingSpace.Data : Couplings.CouplingSpace.Flow);
+        coupling.Validate();
+        return coupling == new CouplingOptions() ? null : coupling;
+    }
+
+    private BridgeNoise? ReadBridge(ParseResult parse)
+    {
+        var bridge = new BridgeNoise(parse.GetValue(Sigma), parse.GetValue(Bridge) == "schrodinger" ? BridgeKind.Schrodinger : BridgeKind.Constant);
+        bridge.Validate();
+        return bridge.IsActive ? bridge : null;
     }
 }

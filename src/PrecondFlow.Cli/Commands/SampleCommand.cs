@@ -22,6 +22,11 @@ internal static class SampleCommand
         var output = new Option<string>("--out") { Description = "Where to write the samples: a .csv or .npy file (labels go along for conditional models).", Required = true };
         var png = new Option<string?>("--png") { Description = "Also draw the first two coordinates of the samples into this PNG." };
         var label = new Option<int?>("--class") { Description = "Sample only this class (conditional models); default: every class equally often." };
+        var from = new Option<string?>("--from")
+        {
+            Description = "Integrate these start points (a .csv or .npy point file, e.g. held-out source points of a model trained with --source) instead of " +
+                "drawing z ~ N(0, I); writes their end points (--count is ignored; the file's labels are used by a conditional model).",
+        };
         var noEma = new Option<bool>("--no-ema") { Description = "Use the trained weights even when the folder has EMA weights." };
         var sampling = new SamplingArguments();
         var device = CommonOptions.Device();
@@ -29,7 +34,7 @@ internal static class SampleCommand
         var seed = CommonOptions.Seed();
 
         var command = new Command("sample", "Draw samples from a trained model folder: z ~ N(0, I), the main flow's ODE (or reverse SDE) to t = 1, then the inverse preconditioner.");
-        foreach (var option in new Option[] { modelFolder, count, output, png, label, noEma, device, libtorch, seed })
+        foreach (var option in new Option[] { modelFolder, count, output, png, label, from, noEma, device, libtorch, seed })
             command.Options.Add(option);
         sampling.AddTo(command);
 
@@ -41,12 +46,23 @@ internal static class SampleCommand
                 throw new ArgumentException($"--out: '{outFile}' must end in {string.Join(" or ", PointCloudFiles.Extensions)}.");
             var options = sampling.Read(parse);
             using var model = PreconditionedModel.Load(parse.GetValue(modelFolder)!, dev, preferEma: !parse.GetValue(noEma));
-            long n = parse.GetValue(count);
+            var start = parse.GetValue(from) is { } fromFile ? PointCloudFiles.Read(fromFile) : null;
+            if (start is not null && start.Dim != model.Field.Dim)
+                throw new ArgumentException(
+                    $"--from '{parse.GetValue(from)}' has {start.Dim} dimensions but the model has {model.Field.Dim}.");
+            long n = start?.Count ?? parse.GetValue(count);
             // Sampling moves every point at once: at least the state, the velocity, the next state and the output, in float32.
             MemoryBudget.Require("--count", n, 4.0 * n * model.Field.Dim * sizeof(float), dev);
             int classes = model.NumClasses;
             Tensor? labels = null;
-            if (classes > 0)
+            if (start is not null && classes > 0)
+            {
+                labels = start.Labels ?? throw new ArgumentException(
+                    $"--from '{parse.GetValue(from)}': this model is conditional on {classes} classes; give the start points' labels (a 'label' column).");
+                if (parse.GetValue(label) is not null)
+                    throw new ArgumentException("--class cannot be combined with --from: the start points' own labels are used.");
+            }
+            else if (classes > 0)
             {
                 var only = parse.GetValue(label);
                 if (only is { } k && (k < 0 || k >= classes))
@@ -61,7 +77,7 @@ internal static class SampleCommand
             var result = ProgressDisplay.Run(stages =>
             {
                 var stage = stages.Add("sampling", 1);
-                var r = model.Sample(n, options, parse.GetValue(seed), dev, labels);
+                var r = start is null ? model.Sample(n, options, parse.GetValue(seed), dev, labels) : model.SampleFrom(start.Points, options, labels);
                 stage.Report((1, $"{r.FunctionEvaluations} evaluations"));
                 return r;
             });

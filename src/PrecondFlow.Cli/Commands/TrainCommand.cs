@@ -26,6 +26,12 @@ internal static class TrainCommand
         var seed = CommonOptions.Seed();
         var output = CommonOptions.Out("precondflow-model");
         var resume = new Option<string?>("--resume") { Description = "Continue the run saved in this model folder (its settings and preconditioner are used; give the same data)." };
+        var source = new Option<string?>("--source")
+        {
+            Description = "Start the main flow from this data set instead of N(0, I): a named generated set (drawn with --count, --noise, --kappa, --angle and seed + 1) " +
+                "or a point file. Its points enter the main flow as they are (the preconditioner maps the target only). When both sets have labels, " +
+                "x₀ and x₁ are paired within classes. Sample the result with `sample --from`. Flow matching only.",
+        };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the model folder every this many steps (0 = only at the end), so that an interrupted run can be resumed.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("train",
@@ -34,7 +40,7 @@ internal static class TrainCommand
         preconditioner.AddTo(command);
         model.AddTo(command);
         training.AddTo(command);
-        foreach (var option in new Option[] { device, libtorch, seed, output, resume, checkpointEvery })
+        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, checkpointEvery })
             command.Options.Add(option);
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -46,6 +52,12 @@ internal static class TrainCommand
             if (every < 0)
                 throw new ArgumentException($"--checkpoint-every must be 0 or positive; got {every}.");
             var points = data.Load(parse, s);
+            var sourceName = parse.GetValue(source);
+            // A different seed, so that --source with the --data set's own name draws other points.
+            var sourcePoints = sourceName is null ? null : data.Load(parse, sourceName, unchecked(s + 1));
+            if (sourcePoints is not null && sourcePoints.Dim != points.Dim)
+                throw new ArgumentException(
+                    $"--source '{sourceName}' has {sourcePoints.Dim} dimensions but --data has {points.Dim}; the flow needs the same dimension on both sides.");
             var resumeFrom = parse.GetValue(resume);
             var spec = resumeFrom is null ? model.Read(parse, points.Dim, points.NumClasses) : Checkpoint.ReadManifest(resumeFrom).Model;
             var options = resumeFrom is null ? training.Read(parse, s) : Checkpoint.ReadManifest(resumeFrom).Training;
@@ -56,6 +68,7 @@ internal static class TrainCommand
             {
                 command = "train",
                 data = data.Describe(parse),
+                source = sourceName is null ? null : data.Describe(parse, sourceName),
                 seed = s,
                 device = dev.ToString(),
                 preconditioner = resumeFrom is null ? preconditionerSpec : m.Preconditioner.Name,
@@ -77,14 +90,14 @@ internal static class TrainCommand
             {
                 var main = new TrainingProgressBar(stages.Add("main flow", options.Steps));
                 if (resumeFrom is not null)
-                    return PreconditionedModel.Resume(resumeFrom, points, dev, main, SaveCheckpoint);
+                    return PreconditionedModel.Resume(resumeFrom, points, dev, main, SaveCheckpoint, sourcePoints);
                 var p = preconditioner.Create(parse, preconditionerSpec, points.Dim, points.NumClasses, conditional: spec.Field.IsConditionalOn(points));
                 var stage = stages.Add($"preconditioner {preconditionerSpec}", 1);
                 var fitProgress = new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"{r.Name} loss {r.Loss:G4}")));
                 using var generator = new torch.Generator(unchecked((ulong)s));
                 var field = VectorFields.Create(spec.Field, generator);   // initial weights from --seed alone
                 field.to(dev);
-                return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint);
+                return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint, sourcePoints);
             });
             trained.Save(folder, Run(trained), staging => WriteLossChart(trained, staging));
 

@@ -25,7 +25,7 @@ public enum LabelEncoding
 /// <param name="Dim">Data dimension.</param>
 /// <param name="NumClasses">Classes for conditioning; 0 = unconditional.</param>
 /// <param name="Hidden">Widths of the hidden layers (MLP).</param>
-/// <param name="Activation">"silu", "relu", "gelu", "tanh" or "elu" (MLP).</param>
+/// <param name="Activation">"silu", "relu", "gelu", "tanh", "elu" or "selu" (MLP; "selu" is the activation of TorchCFM's MLP).</param>
 /// <param name="Time">Time encoding (MLP).</param>
 /// <param name="TimeFeatures">Number of sinusoidal features (even) when <paramref name="Time"/> is sinusoidal.</param>
 /// <param name="Labels">Label encoding (MLP).</param>
@@ -47,7 +47,7 @@ public sealed record FieldConfig(
     public static IReadOnlyList<string> Kinds { get; } = new[] { "mlp", "linear" };
 
     /// <summary>The values <see cref="Activation"/> accepts.</summary>
-    public static IReadOnlyList<string> Activations { get; } = new[] { "silu", "relu", "gelu", "tanh", "elu" };
+    public static IReadOnlyList<string> Activations { get; } = new[] { "silu", "relu", "gelu", "tanh", "elu", "selu" };
 
     /// <summary>Hidden widths, defaulting to two layers of 128 (the paper's Table 4).</summary>
     public int[] HiddenWidths => Hidden ?? new[] { 128, 128 };

@@ -77,6 +77,7 @@ public sealed class MlpVectorField : VectorField
         "gelu" => nn.GELU(),
         "tanh" => nn.Tanh(),
         "elu" => nn.ELU(),
+        "selu" => nn.SELU(),
         _ => throw new ArgumentException($"Unknown activation '{name}'. Known activations: {string.Join(", ", FieldConfig.Activations)}."),
     };
 }

@@ -95,10 +95,12 @@ public sealed class PreconditionedModel : IDisposable
     /// <param name="data">(n, Dim) training points, with (n) int64 labels for a conditional P or main flow.</param>
     /// <param name="spec">The main flow's path and objective.</param>
     /// <param name="options">The main flow's training settings; their seed also seeds P's fit.</param>
+    /// <param name="source">Start points (n₀, Dim) of the main flow instead of N(0, I), in the main flow's coordinates (P is
+    /// applied to the target only; see <see cref="FlowTrainer.Train"/>); null: x₀ ~ N(0, I). Pass it again to <see cref="Resume"/>.</param>
     /// <exception cref="InvalidOperationException">P failed its invertibility check after fitting.</exception>
     public static PreconditionedModel Train(PointCloud data, IFittablePreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, IProgress<PreconditionerProgress>? preconditionerProgress = null,
-        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null)
+        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null)
     {
         var clock = Stopwatch.StartNew();
         var fit = preconditioner.Fit(data, options.Seed, preconditionerProgress);
@@ -106,7 +108,7 @@ public sealed class PreconditionedModel : IDisposable
             throw new InvalidOperationException(
                 $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
                 $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
-        return TrainMainFlow(data, preconditioner, field, spec, options, clock.Elapsed.TotalSeconds, fit, progress, onLog);
+        return TrainMainFlow(data, preconditioner, field, spec, options, clock.Elapsed.TotalSeconds, fit, progress, onLog, source);
     }
 
     /// <summary>
@@ -124,9 +126,11 @@ public sealed class PreconditionedModel : IDisposable
     /// <exception cref="InvalidOperationException">P is not fitted, or its report says it failed its invertibility check.</exception>
     /// <param name="spec">The main flow's path and objective.</param>
     /// <param name="options">The main flow's training settings.</param>
+    /// <param name="source">Start points (n₀, Dim) of the main flow instead of N(0, I), in the main flow's coordinates (P is
+    /// applied to the target only; see <see cref="FlowTrainer.Train"/>); null: x₀ ~ N(0, I). Pass it again to <see cref="Resume"/>.</param>
     public static PreconditionedModel TrainOnFitted(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, PreconditionerFitReport? fit = null, IProgress<TrainingProgress>? progress = null,
-        Action<PreconditionedModel, int>? onLog = null)
+        Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null)
     {
         if (preconditioner is IFittablePreconditioner { IsFitted: false })
             throw new InvalidOperationException(
@@ -135,12 +139,12 @@ public sealed class PreconditionedModel : IDisposable
             throw new InvalidOperationException(
                 $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
                 $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
-        return TrainMainFlow(data, preconditioner, field, spec, options, fit?.Seconds ?? 0, fit, progress, onLog);
+        return TrainMainFlow(data, preconditioner, field, spec, options, fit?.Seconds ?? 0, fit, progress, onLog, source);
     }
 
     private static PreconditionedModel TrainMainFlow(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, double fitSeconds, PreconditionerFitReport? fit, IProgress<TrainingProgress>? progress,
-        Action<PreconditionedModel, int>? onLog)
+        Action<PreconditionedModel, int>? onLog, PointCloud? source)
     {
         var clock = Stopwatch.StartNew();
         var transformed = Transform(preconditioner, data);
@@ -149,7 +153,7 @@ public sealed class PreconditionedModel : IDisposable
         var trainer = new FlowTrainer(field, spec, options);
         var model = new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, spec,
             new PipelineTimes(fitSeconds, transformSeconds, 0), fit);
-        model.Continue(transformed, progress, onLog);
+        model.Continue(transformed, progress, onLog, source, data);
         return model;
     }
 
@@ -157,8 +161,14 @@ public sealed class PreconditionedModel : IDisposable
     /// Reopens a folder written by <see cref="Save"/> part-way through training and trains the main flow to the end
     /// (P is reloaded, not refitted; the data are transformed by it again).
     /// </summary>
+    /// <param name="folder">The model folder written part-way.</param>
+    /// <param name="data">The same training data as before (in data coordinates).</param>
+    /// <param name="device">Where to continue.</param>
+    /// <param name="progress">Receives the main flow's training progress.</param>
+    /// <param name="onLog">Called with the model and the step every LogEvery steps of the main flow.</param>
+    /// <param name="source">The start points the run was trained from, if any (not saved with the folder).</param>
     public static PreconditionedModel Resume(string folder, PointCloud data, Device device,
-        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null)
+        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null)
     {
         var (preconditioner, manifest) = LoadPreconditioner(folder, Checkpoint.ReadManifest(folder).Model.Field.Dim);
         var clock = Stopwatch.StartNew();
@@ -166,11 +176,12 @@ public sealed class PreconditionedModel : IDisposable
         var trainer = Checkpoint.Load(folder, device);
         var times = (manifest?.Times ?? new PipelineTimes(0, 0, 0)) with { TransformSeconds = clock.Elapsed.TotalSeconds };
         var model = new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, trainer.Spec, times, manifest?.PreconditionerFit);
-        model.Continue(transformed, progress, onLog);
+        model.Continue(transformed, progress, onLog, source, data);
         return model;
     }
 
-    private void Continue(PointCloud transformed, IProgress<TrainingProgress>? progress, Action<PreconditionedModel, int>? onLog)
+    private void Continue(PointCloud transformed, IProgress<TrainingProgress>? progress, Action<PreconditionedModel, int>? onLog,
+        PointCloud? source, PointCloud data)
     {
         var trainer = Trainer!;
         TrainingTarget = transformed;
@@ -178,7 +189,7 @@ public sealed class PreconditionedModel : IDisposable
         {
             Times = Times with { MainFlowSeconds = trainer.Seconds };
             onLog?.Invoke(this, step);
-        });
+        }, source: source, couplingView: data);
         Times = Times with { MainFlowSeconds = trainer.Seconds };
     }
 
@@ -215,6 +226,26 @@ public sealed class PreconditionedModel : IDisposable
         var inner = Sampler.Sample(Model, count, options, seed, device, Field.IsConditional ? labels : null);
         using var scope = NewDisposeScope();
         var y = Preconditioner.IsConditional ? labels!.to(device) : null;
+        var x = Preconditioner.Inverse(inner.Points, y).MoveToOuterDisposeScope();
+        var trajectory = inner.Trajectory?.Select(t => Preconditioner.Inverse(t, y).MoveToOuterDisposeScope()).ToArray();
+        return inner with { Points = x, Labels = labels, Trajectory = trajectory };
+    }
+
+    /// <summary>Transports given start points: x = P⁻¹(F(x₀)), for a main flow trained from source points (or from N(0, I)).</summary>
+    /// <param name="x0">(count, Dim) start points in the main flow's coordinates (as given to training's source).</param>
+    /// <param name="options">ODE or SDE settings of the main flow.</param>
+    /// <param name="labels">(count) labels of a conditional model, or null.</param>
+    /// <returns>Points: (count, Dim) end points in data coordinates; Trajectory (when kept) mapped back by P⁻¹.</returns>
+    public SampleResult SampleFrom(Tensor x0, SamplingOptions options, Tensor? labels = null)
+    {
+        if (Preconditioner.IsConditional && labels is null)
+            throw new ArgumentException("This model's preconditioner is label-conditional: sampling needs labels.");
+        var parameter = Field.parameters().First();
+        var inner = Sampler.SampleFrom(Model, x0.to(parameter.dtype, parameter.device), options,
+            Field.IsConditional ? labels?.to(parameter.device) : null);
+        using var scope = NewDisposeScope();
+        var y = Preconditioner.IsConditional ? labels!.to(parameter.device) : null;
+        using var _ = no_grad();
         var x = Preconditioner.Inverse(inner.Points, y).MoveToOuterDisposeScope();
         var trajectory = inner.Trajectory?.Select(t => Preconditioner.Inverse(t, y).MoveToOuterDisposeScope()).ToArray();
         return inner with { Points = x, Labels = labels, Trajectory = trajectory };

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PrecondFlow.Couplings;
 using PrecondFlow.Data;
 using PrecondFlow.Fields;
 using PrecondFlow.Paths;
@@ -17,6 +18,7 @@ public sealed class FlowTrainer : IDisposable
 {
     private readonly TrainingLoop loop;
     private readonly Generator generator;
+    private readonly ICoupling? coupling;
     private readonly List<LossPoint> lossTrace = new();
 
     /// <param name="field">The network; its weights are trained in place.</param>
@@ -29,6 +31,7 @@ public sealed class FlowTrainer : IDisposable
         spec.Validate();
         options.Validate();
         CheckFieldMatchesSpec(field, spec);
+        CheckBridge(spec, options);
         Field = field;
         Spec = spec;
         Options = options;
@@ -39,6 +42,8 @@ public sealed class FlowTrainer : IDisposable
         generator = new Generator((ulong)options.Seed, Device);
         if (options.EmaDecay is { } decay)
             Ema = new ExponentialMovingAverage(field, decay);
+        // The independent coupling is no coupling at all: not even an identity re-indexing, so every draw stays as it was.
+        coupling = options.CouplingOrDefault.IsIndependent ? null : options.CouplingOrDefault.Create();
     }
 
     /// <summary>The trained network (weights updated in place).</summary>
@@ -79,19 +84,38 @@ public sealed class FlowTrainer : IDisposable
     /// matching only (the score target −ε/σ_t assumes Gaussian x₀). Null, the default, changes nothing: the random
     /// draws are exactly those of training without it. Pass it again when resuming.
     /// </param>
+    /// When both <paramref name="source"/> and <paramref name="data"/> have labels, each x₀ is drawn from the source
+    /// points of its x₁'s class instead (<see cref="ClassMatchedDraw"/>), and couplings pair only within classes.
     /// <param name="cancellation">Checked before every step; cancelling throws <see cref="OperationCanceledException"/>.</param>
+    /// <param name="couplingView">
+    /// The training points (n, d′) as the coupling should see them when <see cref="CouplingOptions.Space"/> is
+    /// <see cref="CouplingSpace.Data"/>: row for row the same points before the preconditioner. Null: the coupling's cost
+    /// is measured on <paramref name="data"/> itself (the flow's space). Ignored by the independent coupling.
+    /// </param>
     public TrainingResult Train(PointCloud data, int? untilStep = null, IProgress<TrainingProgress>? progress = null,
-        Action<int>? callback = null, CancellationToken cancellation = default, PointCloud? source = null)
+        Action<int>? callback = null, CancellationToken cancellation = default, PointCloud? source = null, PointCloud? couplingView = null)
     {
         CheckData(data);
+        if (couplingView is not null && couplingView.Count != data.Count)
+            throw new ArgumentException(
+                $"The coupling's view of the data has {couplingView.Count} points but the data have {data.Count}; give the same points before the preconditioner.",
+                nameof(couplingView));
         int end = Math.Min(untilStep ?? Options.Steps, Options.Steps);
         // Owned by this call: on another device these are whole copies of the data, freed here rather than by the GC.
         using var points = data.Points.to(Field.parameters().First().dtype, Device);
         using var labels = Field.IsConditional ? data.Labels!.to(Device) : null;
         using var sourcePoints = source is null ? null : CheckSource(source).Points.to(points.dtype, Device);
+        bool classMatched = source?.Labels is not null && data.Labels is not null;
+        using var targetClasses = classMatched ? data.Labels!.to(Device) : null;
+        using var sourceClasses = classMatched ? source!.Labels!.to(Device) : null;
+        using var classDraw = classMatched ? new ClassMatchedDraw(sourceClasses!, (int)Math.Max(data.NumClasses, targetClasses!.max().item<long>() + 1)) : null;
+        using var view = coupling is not null && couplingView is not null && Options.CouplingOrDefault.Space == CouplingSpace.Data
+            ? couplingView.Points.to(points.dtype, Device)
+            : null;
+        var batch = new MinibatchSources(points, labels, sourcePoints, targetClasses, sourceClasses, classDraw, view);
         var clock = Stopwatch.StartNew();
         Field.train();
-        loop.Run(Step, end, _ => new StepLoss(LossOnMinibatch(points, labels, sourcePoints)),
+        loop.Run(Step, end, _ => new StepLoss(LossOnMinibatch(batch)),
             afterStep: done =>
             {
                 Ema?.Update();
@@ -109,23 +133,58 @@ public sealed class FlowTrainer : IDisposable
         return new TrainingResult(lossTrace.ToArray(), Step, Seconds);
     }
 
-    private Tensor LossOnMinibatch(Tensor points, Tensor? labels, Tensor? sourcePoints)
+    /// <summary>What one minibatch is drawn from (tensors owned by <see cref="Train"/>).</summary>
+    private sealed record MinibatchSources(Tensor Points, Tensor? Labels, Tensor? SourcePoints, Tensor? TargetClasses,
+        Tensor? SourceClasses, ClassMatchedDraw? ClassDraw, Tensor? CouplingView);
+
+    private Tensor LossOnMinibatch(MinibatchSources from)
     {
-        var index = randint(points.shape[0], new long[] { Options.BatchSize }, dtype: ScalarType.Int64, device: Device, generator: generator);
-        var x1 = points.index_select(0, index);
-        Tensor? y = labels?.index_select(0, index);
+        var index = randint(from.Points.shape[0], new long[] { Options.BatchSize }, dtype: ScalarType.Int64, device: Device, generator: generator);
+        var x1 = from.Points.index_select(0, index);
+        Tensor? y = from.Labels?.index_select(0, index);
         if (y is not null && Options.LabelDropout > 0)
         {
             var drop = rand(new long[] { Options.BatchSize }, device: Device, generator: generator) < Options.LabelDropout;
             y = where(drop, full_like(y, Field.NullLabel), y);
         }
-        var x0 = sourcePoints is null
-            ? randn(x1.shape, dtype: x1.dtype, device: Device, generator: generator)
-            : sourcePoints.index_select(0, randint(sourcePoints.shape[0], new long[] { Options.BatchSize }, dtype: ScalarType.Int64,
-                device: Device, generator: generator));
+        Tensor? y1 = from.TargetClasses?.index_select(0, index);
+        Tensor? y0 = null;
+        Tensor x0;
+        if (from.SourcePoints is null)
+        {
+            x0 = randn(x1.shape, dtype: x1.dtype, device: Device, generator: generator);
+        }
+        else
+        {
+            var sourceIndex = from.ClassDraw is not null
+                ? from.ClassDraw.Draw(y1!, generator)
+                : randint(from.SourcePoints.shape[0], new long[] { Options.BatchSize }, dtype: ScalarType.Int64, device: Device, generator: generator);
+            x0 = from.SourcePoints.index_select(0, sourceIndex);
+            y0 = from.SourceClasses?.index_select(0, sourceIndex);
+        }
+        if (coupling is not null)
+        {
+            var pairs = coupling.Pair(x0, from.CouplingView?.index_select(0, index) ?? x1, y0, y1, generator);
+            x0 = x0.index_select(0, pairs.SourceIndex);
+            x1 = x1.index_select(0, pairs.TargetIndex);
+            y = y?.index_select(0, pairs.TargetIndex);
+        }
         var (t, weight) = Options.TimeSampling.Draw(Options.BatchSize, generator, x1.dtype, Device);
         var sample = Path.Sample(x0, x1, t);
+        var bridge = Options.BridgeOrDefault;
+        if (bridge.IsActive)
+            sample = bridge.Apply(sample, randn(x1.shape, dtype: x1.dtype, device: Device, generator: generator));
         return RegressionLoss.Compute(Field, Spec.Objective, sample, y, weight);
+    }
+
+    private static void CheckBridge(ModelSpec spec, TrainingOptions options)
+    {
+        if (!options.BridgeOrDefault.IsActive)
+            return;
+        if (spec.Objective != Objective.FlowMatching || spec.Path != "linear")
+            throw new ArgumentException(
+                $"Bridge noise σ > 0 is defined around the straight path: it needs the linear path and the flow-matching objective; this model uses the {spec.Path} path and {spec.Objective}.",
+                nameof(options));
     }
 
     private static void CheckFieldMatchesSpec(VectorField field, ModelSpec spec)

@@ -1,3 +1,7 @@
+using System.Text.Json.Serialization;
+using PrecondFlow.Couplings;
+using PrecondFlow.Paths;
+
 namespace PrecondFlow.Training;
 
 /// <summary>Minibatch AdamW training settings, with their defaults.</summary>
@@ -15,6 +19,8 @@ namespace PrecondFlow.Training;
 /// <param name="Time">How training times are drawn.</param>
 /// <param name="LogEvery">Loss is read back from the device (and recorded) every this many steps.</param>
 /// <param name="Seed">Seed of every random draw of the training loop.</param>
+/// <param name="Coupling">How x₀ and x₁ of a minibatch are paired (see <see cref="CouplingOptions"/>); null: independently.</param>
+/// <param name="Bridge">Noise σ around the straight path (I-CFM or SB-CFM, linear path and flow matching only); null: none.</param>
 public sealed record TrainingOptions(
     int Steps = 2000,
     int BatchSize = 256,
@@ -28,8 +34,18 @@ public sealed record TrainingOptions(
     double LabelDropout = 0.0,
     TimeSampling? Time = null,
     int LogEvery = 50,
-    long Seed = 0)
+    long Seed = 0,
+    CouplingOptions? Coupling = null,
+    BridgeNoise? Bridge = null)
 {
+    /// <summary><see cref="Coupling"/>, or the independent coupling when it is null.</summary>
+    [JsonIgnore]
+    public CouplingOptions CouplingOrDefault => Coupling ?? new CouplingOptions();
+
+    /// <summary><see cref="Bridge"/>, or no noise (σ = 0) when it is null.</summary>
+    [JsonIgnore]
+    public BridgeNoise BridgeOrDefault => Bridge ?? new BridgeNoise();
+
     /// <summary><see cref="Time"/>, or uniform times when it is null.</summary>
     public TimeSampling TimeSampling => Time ?? new TimeSampling();
 
@@ -58,5 +74,7 @@ public sealed record TrainingOptions(
         if (LogEvery < 1)
             throw new ArgumentOutOfRangeException(nameof(LogEvery), LogEvery, "Log at least every step (LogEvery >= 1).");
         TimeSampling.Validate();
+        CouplingOrDefault.Validate();
+        BridgeOrDefault.Validate();
     }
 }
