@@ -45,12 +45,7 @@ public static class MaximumMeanDiscrepancy
                 $"Bandwidth factors must be positive and finite (at least one); got [{string.Join(", ", factors)}].");
 
         using var scope = NewDisposeScope();
-        using var generator = new Generator(unchecked((ulong)seed));
-        var x = Subsampling.AtMost(a, maxSamples, generator);
-        var y = Subsampling.AtMost(b, maxSamples, generator);
-        var centre = cat(new[] { x, y }, 0).mean(new long[] { 0 }, keepdim: true);
-        x = x - centre;
-        y = y - centre;
+        var (x, y) = CentredSubsamples(a, b, seed, maxSamples);
         long n = x.shape[0], m = y.shape[0];
 
         var dxx = PairwiseDistances.SquaredWithin(x);
@@ -96,18 +91,24 @@ public static class MaximumMeanDiscrepancy
                 $"Bandwidths must be positive and finite (at least one), in the units of the data; got [{string.Join(", ", bandwidths)}].");
 
         using var scope = NewDisposeScope();
-        using var generator = new Generator(unchecked((ulong)seed));
-        var x = Subsampling.AtMost(a, maxSamples, generator);
-        var y = Subsampling.AtMost(b, maxSamples, generator);
-        var centre = cat(new[] { x, y }, 0).mean(new long[] { 0 }, keepdim: true);
-        x = x - centre;
-        y = y - centre;
+        var (x, y) = CentredSubsamples(a, b, seed, maxSamples);
         long n = x.shape[0], m = y.shape[0];
         var values = KernelSums(PairwiseDistances.SquaredWithin(x), PairwiseDistances.SquaredWithin(y),
                 PairwiseDistances.Squared(x, y), bandwidths)
             .Select(s => s.Xx / (n * (n - 1.0)) + s.Yy / (m * (m - 1.0)) - 2 * s.Xy / ((double)n * m))
             .ToArray();
         return new FixedBandwidthMmd(bandwidths.ToArray(), values, n, m);
+    }
+
+    /// <summary>At most <paramref name="maxSamples"/> points of each set, drawn with one generator seeded by
+    /// <paramref name="seed"/> (so both entry points see the same subsample), moved by their pooled mean.</summary>
+    private static (Tensor X, Tensor Y) CentredSubsamples(Tensor a, Tensor b, long seed, int maxSamples)
+    {
+        using var generator = new Generator(unchecked((ulong)seed));
+        var x = Subsampling.AtMost(a, maxSamples, generator);
+        var y = Subsampling.AtMost(b, maxSamples, generator);
+        var centre = cat(new[] { x, y }, 0).mean(new long[] { 0 }, keepdim: true);
+        return (x - centre, y - centre);
     }
 
     /// <summary>For each bandwidth, the kernel sums over distinct pairs within x, within y, and over all pairs across.</summary>
