@@ -33,7 +33,8 @@ public static class ClassifierTraining
         using var generator = new Generator(unchecked((ulong)seed));
         using var x = images.to(ScalarType.Float32);
         long n = x.shape[0];
-        int stepsPerEpoch = (int)((n + options.BatchSize - 1) / options.BatchSize);
+        using var batches = new EpochBatches(n, options.BatchSize, generator);
+        int stepsPerEpoch = batches.StepsPerEpoch;
         int epochs = options.EpochsFor(n);
         int total = stepsPerEpoch * epochs;
         var trace = new List<LossPoint>();
@@ -43,16 +44,9 @@ public static class ClassifierTraining
             Subject = "classifier's training",
             DivergenceHint = $"lower ClassifierOptions.LearningRate ({options.LearningRate}).",
         };
-        Tensor? order = null;
         StepLoss Loss(int step)
         {
-            long start = step % stepsPerEpoch * (long)options.BatchSize;
-            if (start == 0)
-            {
-                order?.Dispose();
-                order = randperm(n, generator: generator).DetachFromDisposeScope();
-            }
-            var index = order!.narrow(0, start, Math.Min(options.BatchSize, n - start));
+            var index = batches.Indices(step);
             var batch = x.index_select(0, index);
             if (options.Augment && options.ShiftPixels > 0)
                 batch = RandomTranslation.Apply(batch, options.ShiftPixels, generator);
@@ -60,18 +54,11 @@ public static class ClassifierTraining
                 labels.index_select(0, index), label_smoothing: options.LabelSmoothing));
         }
         classifier.train();
-        try
+        loop.Run(0, total, Loss, onWindow: window =>
         {
-            loop.Run(0, total, Loss, onWindow: window =>
-            {
-                trace.Add(new LossPoint(window.Step, window.Loss));
-                progress?.Report((window.Step, total, window.Loss));
-            });
-        }
-        finally
-        {
-            order?.Dispose();
-        }
+            trace.Add(new LossPoint(window.Step, window.Loss));
+            progress?.Report((window.Step, total, window.Loss));
+        });
         classifier.eval();
         return new ClassifierTrainingResult(classifier, trace, clock.Elapsed.TotalSeconds);
     }

@@ -32,7 +32,8 @@ public static class VaeTraining
         using var generator = new Generator(unchecked((ulong)seed));
         using var x = images.to(ScalarType.Float32);
         long n = x.shape[0];
-        int stepsPerEpoch = (int)((n + options.BatchSize - 1) / options.BatchSize);
+        using var batches = new EpochBatches(n, options.BatchSize, generator);
+        int stepsPerEpoch = batches.StepsPerEpoch;
         int total = stepsPerEpoch * options.Epochs;
         var trace = new List<VaeLossPoint>();
         using var loop = new TrainingLoop(vae.parameters(), new LearningRateSchedule(options.LearningRate, total, options.WarmupSteps),
@@ -41,16 +42,9 @@ public static class VaeTraining
             Subject = "VAE's training",
             DivergenceHint = $"lower VaeOptions.LearningRate ({options.LearningRate}).",
         };
-        Tensor? order = null;
         StepLoss Step(int step)
         {
-            long start = step % stepsPerEpoch * (long)options.BatchSize;
-            if (start == 0)
-            {
-                order?.Dispose();
-                order = randperm(n, generator: generator).DetachFromDisposeScope();
-            }
-            var batch = x.index_select(0, order!.narrow(0, start, Math.Min(options.BatchSize, n - start)));
+            var batch = x.index_select(0, batches.Indices(step));
             var terms = Loss(vae, perceptual, batch, options, generator);
             return new StepLoss(terms[0], stack(terms));
         }
@@ -75,7 +69,6 @@ public static class VaeTraining
         }
         finally
         {
-            order?.Dispose();
             if (perceptual is not null)
             {
                 foreach (var (p, requiresGrad) in frozen!)
