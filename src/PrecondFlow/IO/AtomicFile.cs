@@ -110,6 +110,14 @@ internal static class AtomicFile
     /// another writer changed <paramref name="full"/> under us (try again), an exception for any other failure.</summary>
     private static bool TrySwap(string full, string staging)
     {
+        switch (FolderExchange.TryPlace(full, staging))
+        {
+            case FolderExchange.Outcome.Done:
+                DeleteLeftover(staging); // the previous folder, if there was one
+                return true;
+            case FolderExchange.Outcome.Raced:
+                return false;
+        }
         if (Directory.Exists(full))
             return Replace(full, staging);
         try
@@ -133,6 +141,12 @@ internal static class AtomicFile
         {
             MoveDirectory(full, old);
         }
+        catch (DirectoryNotFoundException)
+        {
+            // Another writer moved it aside first. Its own folder may already stand in the place by the time we look,
+            // so the missing source alone decides: try again.
+            return false;
+        }
         catch (IOException) when (!Directory.Exists(full))
         {
             return false; // another writer moved it aside first
@@ -149,19 +163,34 @@ internal static class AtomicFile
         }
         catch
         {
-            MoveDirectory(old, full);
+            try
+            {
+                MoveDirectory(old, full);
+            }
+            catch (IOException) when (Directory.Exists(full))
+            {
+                // A third writer's folder arrived in between: it is newer than ours and the one we moved aside.
+                Directory.Delete(old, recursive: true);
+                return false;
+            }
             throw;
         }
+        DeleteLeftover(old);
+        return true;
+    }
+
+    /// <summary>Removes the previous folder once the new one is in place. The write has succeeded by then: a hidden
+    /// leftover of the old folder is no reason to report it as failed.</summary>
+    private static void DeleteLeftover(string old)
+    {
         try
         {
-            Directory.Delete(old, recursive: true);
+            if (Directory.Exists(old))
+                Directory.Delete(old, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The new folder is in place: the write has succeeded. A hidden leftover of the old one is no reason to
-            // report it as failed.
         }
-        return true;
     }
 
     /// <summary>The error of a failed create, told about the user's path: the temporary name means nothing to them.</summary>

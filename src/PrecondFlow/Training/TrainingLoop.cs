@@ -1,3 +1,4 @@
+using PrecondFlow.Devices;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace PrecondFlow.Training;
 /// <summary>
 /// The one minibatch AdamW loop of the library (flow matching, RealNVP, the image classifier and VAE all run on it).
 /// Each step, in its own dispose scope: set the rate of <see cref="Schedule"/>, zero the gradients, compute the
-/// caller's loss, back-propagate, clip the global gradient norm on the device, step AdamW, run the caller's after-step
+/// caller's loss, back-propagate (with <see cref="CpuConvolutions.Backward"/>), clip the global gradient norm on the device, step AdamW, run the caller's after-step
 /// hook, and add the logged terms to a float64 sum on the device. Every <see cref="LogEvery"/> steps (and at the last)
 /// the window's means are read back — the loop's only host synchronisation — checked for NaN/∞ and handed to the caller.
 /// </summary>
@@ -93,7 +94,7 @@ public sealed class TrainingLoop : IDisposable
                         group.LearningRate = rate;
                     optimizer.zero_grad();
                     var result = loss(step);
-                    result.Objective.backward();
+                    CpuConvolutions.Backward(result.Objective);
                     if (GradientClip is { } clip)
                         GradientClipping.ClipByGlobalNorm(parameters, clip);
                     optimizer.step();

@@ -48,6 +48,9 @@ public class MetricsMemoryTests(ITestOutputHelper output)
         var data = new TwoMoons();
         using var points = data.Sample(1200, seed: 3, ScalarType.Float64).Points;
         using var samples = data.Sample(900, seed: 4, ScalarType.Float64).Points;
+        // Earlier tests' unreachable tensors are finalized on another thread and would change the count under us.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         var before = Tensor.TotalCount;
         var reference = ReferenceSet.Prepare(points, k: 3, curve: data);
         var prepared = Tensor.TotalCount;
