@@ -6,6 +6,7 @@ using PrecondFlow.Fields;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Preconditioning;
 using PrecondFlow.Reporting;
+using PrecondFlow.Reporting.TensorBoard;
 using PrecondFlow.Training;
 using Spectre.Console;
 using TorchSharp;
@@ -37,6 +38,11 @@ internal static class TrainCommand
             Description = "Start the main flow from the weights of a safetensors file written by `export` (its field.* tensors); the network's " +
                 "configuration (--field, --hidden, --activation, encodings) is then the file's, and must fit the data's dimension and classes.",
         };
+        var tensorboard = new Option<string?>("--tensorboard")
+        {
+            Description = "Also log the training curves into this TensorBoard folder (`tensorboard --logdir DIR`): the main flow's loss, " +
+                "learning rate and gradient norm per --log-every window, and a learned preconditioner's loss.",
+        };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the model folder every this many steps (0 = only at the end), so that an interrupted run can be resumed.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("train",
@@ -45,7 +51,7 @@ internal static class TrainCommand
         preconditioner.AddTo(command);
         model.AddTo(command);
         training.AddTo(command);
-        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, init, checkpointEvery })
+        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, init, tensorboard, checkpointEvery })
             command.Options.Add(option);
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -97,14 +103,17 @@ internal static class TrainCommand
                     m.Save(folder, Run(m), staging => WriteLossChart(m, staging));
             }
 
+            var log = parse.GetValue(tensorboard) is { } logFolder ? new TensorBoardLog(logFolder) : null;
             using var trained = ProgressDisplay.Run(stages =>
             {
-                var main = new TrainingProgressBar(stages.Add("main flow", options.Steps));
+                var main = new ProgressFanOut<TrainingProgress>(new TrainingProgressBar(stages.Add("main flow", options.Steps)), log);
                 if (resumeFrom is not null)
                     return PreconditionedModel.Resume(resumeFrom, points, dev, main, SaveCheckpoint, sourcePoints);
                 var p = preconditioner.Create(parse, preconditionerSpec, points.Dim, points.NumClasses, conditional: spec.Field.IsConditionalOn(points));
                 var stage = stages.Add($"preconditioner {preconditionerSpec}", 1);
-                var fitProgress = new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"{r.Name} loss {r.Loss:G4}")));
+                var fitProgress = new ProgressFanOut<PreconditionerProgress>(
+                    new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"{r.Name} loss {r.Loss:G4}"))),
+                    log?.Preconditioner);
                 using var generator = new torch.Generator(unchecked((ulong)s));
                 // Initial weights from --seed alone, or from --init.
                 var field = initial ?? VectorFields.Create(spec.Field, generator);
