@@ -23,6 +23,7 @@ public static class PrecondFlowCommand
         DemoCommand.Create(),
         TrainCommand.Create(),
         SampleCommand.Create(),
+        ExportCommand.Create(),
         LikelihoodCommand.Create(),
         DiagnoseCommand.Create(),
         EvalCommand.Create(),

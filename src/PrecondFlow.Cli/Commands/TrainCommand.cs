@@ -6,6 +6,7 @@ using PrecondFlow.Fields;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Preconditioning;
 using PrecondFlow.Reporting;
+using PrecondFlow.Reporting.TensorBoard;
 using PrecondFlow.Training;
 using Spectre.Console;
 using TorchSharp;
@@ -32,6 +33,16 @@ internal static class TrainCommand
                 "or a point file. Its points enter the main flow as they are (the preconditioner maps the target only). When both sets have labels, " +
                 "x₀ and x₁ are paired within classes. Sample the result with `sample --from`. Flow matching only.",
         };
+        var init = new Option<string?>("--init")
+        {
+            Description = "Start the main flow from the weights of a safetensors file written by `export` (its field.* tensors); the network's " +
+                "configuration (--field, --hidden, --activation, encodings) is then the file's, and must fit the data's dimension and classes.",
+        };
+        var tensorboard = new Option<string?>("--tensorboard")
+        {
+            Description = "Also log the training curves into this TensorBoard folder (`tensorboard --logdir DIR`): the main flow's loss, " +
+                "learning rate and gradient norm per --log-every window, and a learned preconditioner's loss.",
+        };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the model folder every this many steps (0 = only at the end), so that an interrupted run can be resumed.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("train",
@@ -40,7 +51,7 @@ internal static class TrainCommand
         preconditioner.AddTo(command);
         model.AddTo(command);
         training.AddTo(command);
-        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, checkpointEvery })
+        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, init, tensorboard, checkpointEvery })
             command.Options.Add(option);
 
         command.SetAction(parse => CommandRunner.Run(() =>
@@ -59,7 +70,13 @@ internal static class TrainCommand
                 throw new ArgumentException(
                     $"--source '{sourceName}' has {sourcePoints.Dim} dimensions but --data has {points.Dim}; the flow needs the same dimension on both sides.");
             var resumeFrom = parse.GetValue(resume);
+            var initFrom = parse.GetValue(init);
+            if (initFrom is not null && resumeFrom is not null)
+                throw new ArgumentException("--init cannot be combined with --resume: a resumed run continues from its own weights.");
             var spec = resumeFrom is null ? model.Read(parse, points.Dim, points.NumClasses) : Checkpoint.ReadManifest(resumeFrom).Model;
+            using var initial = initFrom is null ? null : InitialField(initFrom, points, spec);
+            if (initial is not null)
+                spec = spec with { Field = VectorFields.ConfigOf(initial) };
             var options = resumeFrom is null ? training.Read(parse, s) : Checkpoint.ReadManifest(resumeFrom).Training;
             // A step holds at least x0, x1, x_t, the target, the output and its gradient, each (batch, dim) in float32.
             MemoryBudget.Require("--batch-size", options.BatchSize, 6.0 * options.BatchSize * points.Dim * sizeof(float), dev);
@@ -86,16 +103,20 @@ internal static class TrainCommand
                     m.Save(folder, Run(m), staging => WriteLossChart(m, staging));
             }
 
+            var log = parse.GetValue(tensorboard) is { } logFolder ? new TensorBoardLog(logFolder) : null;
             using var trained = ProgressDisplay.Run(stages =>
             {
-                var main = new TrainingProgressBar(stages.Add("main flow", options.Steps));
+                var main = new ProgressFanOut<TrainingProgress>(new TrainingProgressBar(stages.Add("main flow", options.Steps)), log);
                 if (resumeFrom is not null)
                     return PreconditionedModel.Resume(resumeFrom, points, dev, main, SaveCheckpoint, sourcePoints);
                 var p = preconditioner.Create(parse, preconditionerSpec, points.Dim, points.NumClasses, conditional: spec.Field.IsConditionalOn(points));
                 var stage = stages.Add($"preconditioner {preconditionerSpec}", 1);
-                var fitProgress = new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"{r.Name} loss {r.Loss:G4}")));
+                var fitProgress = new ProgressFanOut<PreconditionerProgress>(
+                    new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"{r.Name} loss {r.Loss:G4}"))),
+                    log?.Preconditioner);
                 using var generator = new torch.Generator(unchecked((ulong)s));
-                var field = VectorFields.Create(spec.Field, generator);   // initial weights from --seed alone
+                // Initial weights from --seed alone, or from --init.
+                var field = initial ?? VectorFields.Create(spec.Field, generator);
                 field.to(dev);
                 return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint, sourcePoints);
             });
@@ -108,6 +129,22 @@ internal static class TrainCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The main flow's network with the weights of an exported file, checked against the data.</summary>
+    private static VectorField InitialField(string file, Data.PointCloud points, ModelSpec spec)
+    {
+        var (field, _) = Interop.SafeTensorsModel.LoadField(file);
+        var config = VectorFields.ConfigOf(field);
+        int classes = spec.Field.NumClasses;
+        if (config.Dim != points.Dim || config.NumClasses != classes)
+        {
+            field.Dispose();
+            throw new ArgumentException(
+                $"--init '{file}': the network is for dimension {config.Dim} with {config.NumClasses} classes, but this run trains " +
+                $"dimension {points.Dim} with {classes} classes.");
+        }
+        return field;
     }
 
     /// <summary>The main flow's loss curve as <c>loss.png</c> of the model folder being written.</summary>

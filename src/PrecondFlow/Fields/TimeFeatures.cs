@@ -17,10 +17,17 @@ public static class TimeFeatures
     {
         if (encoding == TimeEncoding.Raw)
             return t;
-        int half = sinusoidalFeatures / 2;
-        var exponents = arange(half, dtype: t.dtype, device: t.device) / Math.Max(1, half - 1);
-        var frequencies = 2 * Math.PI * pow(1000.0, exponents);
-        var angles = t * frequencies.unsqueeze(0);
+        var angles = t * Frequencies(sinusoidalFeatures, t.dtype, t.device).unsqueeze(0);
         return cat(new[] { angles.sin(), angles.cos() }, dim: 1);
+    }
+
+    /// <summary>The (features / 2) angular frequencies 2π·1000^(k / (features/2 − 1)) of the sinusoidal encoding, computed
+    /// in <paramref name="dtype"/> exactly as <see cref="Encode"/> uses them (an exported graph embeds these values).</summary>
+    public static Tensor Frequencies(int sinusoidalFeatures, ScalarType dtype, Device? device = null)
+    {
+        int half = sinusoidalFeatures / 2;
+        using var scope = NewDisposeScope();
+        var exponents = arange(half, dtype: dtype, device: device) / Math.Max(1, half - 1);
+        return (2 * Math.PI * pow(1000.0, exponents)).MoveToOuterDisposeScope();
     }
 }

@@ -172,6 +172,13 @@ public sealed class AffineWhitening : IFittablePreconditioner
         ]));
     }
 
+    /// <summary>The fitted tensors under the names <see cref="Save"/> uses (views, not copies), for export.</summary>
+    internal IReadOnlyList<(string Name, Tensor Value)> StateTensors()
+    {
+        Fitted();
+        return [("mean", mean!), ("whitener", whitener!), ("colorer", colorer!)];
+    }
+
     internal static AffineWhitening Load(Description description)
     {
         var result = new AffineWhitening(description.Int("dim"), description.Double("shrinkage"));

@@ -275,6 +275,13 @@ public sealed class ClassConditionalWhitening : IFittablePreconditioner
         ]));
     }
 
+    /// <summary>The fitted float64 tensors under the names <see cref="Save"/> uses (views, not copies), for export.</summary>
+    internal IReadOnlyList<(string Name, Tensor Value)> StateTensors()
+    {
+        Fitted();
+        return [("means", means!), ("whiteners", whiteners!), ("colorers", colorers!), ("log_abs_dets", logAbsDets!)];
+    }
+
     internal static ClassConditionalWhitening Load(Description description)
     {
         var result = new ClassConditionalWhitening(description.Int("dim"), description.Int("num_classes"),

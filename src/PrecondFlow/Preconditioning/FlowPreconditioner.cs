@@ -232,6 +232,14 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         PreconditionerFolder.Save(folder, Describe(), writer => network.save(writer));
     }
 
+    /// <summary>The network's float32 weights by state-dict name (as <see cref="Save"/> writes them), for export.</summary>
+    internal IReadOnlyList<(string Name, Tensor Value)> StateTensors()
+    {
+        Usable();
+        network.to(ScalarType.Float32);
+        return network.state_dict().Select(e => (e.Key, e.Value)).ToArray();
+    }
+
     internal static FlowPreconditioner Load(Description description)
     {
         var options = description.Options<FlowPreconditionerOptions>("flow-preconditioner", o => o.Validate());

@@ -247,6 +247,13 @@ public sealed class RealNvp : IFittablePreconditioner
         PreconditionerFolder.Save(folder, Describe(), writer => network.save(writer));
     }
 
+    /// <summary>The float32 network's parameters and its int64 permutation buffers, by state-dict name, for export.</summary>
+    internal IReadOnlyList<(string Name, Tensor Value)> StateTensors()
+    {
+        Usable();
+        return network.state_dict().Select(e => (e.Key, e.Value)).ToArray();
+    }
+
     internal static RealNvp Load(Description description)
     {
         var options = description.Options<RealNvpOptions>("RealNVP", o => o.Validate());

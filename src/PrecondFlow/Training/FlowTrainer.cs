@@ -124,7 +124,7 @@ public sealed class FlowTrainer : IDisposable
             onWindow: window =>
             {
                 lossTrace.Add(new LossPoint(window.Step, window.Loss));
-                progress?.Report(new TrainingProgress(window.Step, Options.Steps, window.Loss));
+                progress?.Report(new TrainingProgress(window.Step, Options.Steps, window.Loss, window.LearningRate, window.GradientNorm));
                 callback?.Invoke(window.Step);
             },
             cancellation);

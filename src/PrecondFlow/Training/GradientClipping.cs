@@ -10,6 +10,19 @@ namespace PrecondFlow.Training;
 /// </summary>
 public static class GradientClipping
 {
+    /// <summary>‖g‖, the norm of all gradients together, as a 0-d tensor on their device (no host read); null when no
+    /// parameter has a gradient.</summary>
+    /// <param name="parameters">The parameters whose gradients are measured.</param>
+    public static Tensor? GlobalNorm(IReadOnlyList<Parameter> parameters)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        if (grads.Count == 0)
+            return null;
+        return stack(grads.Select(g => g.square().sum().to(ScalarType.Float64)).ToArray()).sum().sqrt().MoveToOuterDisposeScope();
+    }
+
     /// <summary>Scales every gradient by min(1, maxNorm/(‖g‖ + 1e-6)), ‖g‖ the norm of all gradients together; parameters
     /// without a gradient are skipped.</summary>
     /// <param name="parameters">The parameters whose gradients are clipped in place.</param>

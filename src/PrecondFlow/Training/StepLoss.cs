@@ -15,4 +15,10 @@ public sealed record LossWindow(int Step, IReadOnlyList<double> Means)
 {
     /// <summary>The mean objective over the window.</summary>
     public double Loss => Means[0];
+
+    /// <summary>The mean global gradient norm over the window, measured before clipping; NaN when unknown.</summary>
+    public double GradientNorm { get; init; } = double.NaN;
+
+    /// <summary>The learning rate of the window's last step; NaN when unknown.</summary>
+    public double LearningRate { get; init; } = double.NaN;
 }

@@ -81,6 +81,8 @@ public sealed class TrainingLoop : IDisposable
         if (fromStep < 0 || toStep < fromStep)
             throw new ArgumentOutOfRangeException(nameof(toStep), toStep, $"Cannot run from step {fromStep} to step {toStep}.");
         Tensor? sums = null;
+        Tensor? normSum = null;
+        double lastRate = double.NaN;
         try
         {
             int windowStart = fromStep;
@@ -95,6 +97,13 @@ public sealed class TrainingLoop : IDisposable
                     optimizer.zero_grad();
                     var result = loss(step);
                     CpuConvolutions.Backward(result.Objective);
+                    lastRate = rate;
+                    // Measured before clipping (what clipping acts on), summed on the device: no extra host read.
+                    if (GradientClipping.GlobalNorm(parameters) is { } norm)
+                    {
+                        normSum ??= zeros_like(norm).DetachFromDisposeScope();
+                        normSum.add_(norm);
+                    }
                     if (GradientClip is { } clip)
                         GradientClipping.ClipByGlobalNorm(parameters, clip);
                     optimizer.step();
@@ -110,23 +119,30 @@ public sealed class TrainingLoop : IDisposable
                 {
                     // The only host read of the loop: once per logging window.
                     double[] means;
+                    double gradientNorm = double.NaN;
                     using (NewDisposeScope())   // releases the host copy and the second handle zero_ hands back
                     {
                         means = sums!.cpu().data<double>().ToArray();
                         sums.zero_();
+                        if (normSum is not null)
+                        {
+                            gradientNorm = normSum.cpu().item<double>() / (done - windowStart);
+                            normSum.zero_();
+                        }
                     }
                     for (int i = 0; i < means.Length; i++)
                         means[i] /= done - windowStart;
                     windowStart = done;
                     if (!means.All(double.IsFinite))
                         throw new InvalidOperationException($"The {Subject} loss became {means[0]} at step {done}: {DivergenceHint}");
-                    onWindow?.Invoke(new LossWindow(done, means));
+                    onWindow?.Invoke(new LossWindow(done, means) { GradientNorm = gradientNorm, LearningRate = lastRate });
                 }
             }
         }
         finally
         {
             sums?.Dispose();
+            normSum?.Dispose();
         }
     }
 

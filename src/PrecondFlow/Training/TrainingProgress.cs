@@ -4,7 +4,9 @@ namespace PrecondFlow.Training;
 /// <param name="Step">Steps done so far.</param>
 /// <param name="TotalSteps">Steps planned.</param>
 /// <param name="Loss">Mean loss over the last logging window.</param>
-public sealed record TrainingProgress(int Step, int TotalSteps, double Loss);
+/// <param name="LearningRate">The learning rate of the window's last step; NaN when unknown.</param>
+/// <param name="GradientNorm">Mean global gradient norm over the window, before clipping; NaN when unknown.</param>
+public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double LearningRate = double.NaN, double GradientNorm = double.NaN);
 
 /// <summary>One point of the loss trace: the mean loss over the <see cref="TrainingOptions.LogEvery"/> steps ending at Step.</summary>
 /// <param name="Step">Steps done when the window closed.</param>

@@ -1,0 +1,59 @@
+using PrecondFlow.Preconditioning;
+using PrecondFlow.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace PrecondFlow.Reporting.TensorBoard;
+
+/// <summary>
+/// Training curves as a TensorBoard event file, written through TorchSharp's <c>torch.utils.tensorboard.SummaryWriter</c>
+/// (view with <c>tensorboard --logdir DIR</c>). As a progress receiver it records, per logging window of the main flow,
+/// <c>main-flow/loss</c>, <c>main-flow/learning_rate</c> and <c>main-flow/gradient_norm</c> (mean global norm before
+/// clipping) at the window's step; <see cref="Preconditioner"/> records a learned preconditioner's loss as
+/// <c>preconditioner/KIND/loss</c>. Each event is appended and flushed as it is reported.
+/// </summary>
+public sealed class TensorBoardLog : IProgress<TrainingProgress>
+{
+    private readonly SummaryWriter writer;
+    private readonly string prefix;
+
+    /// <summary>Opens a new event file in <paramref name="folder"/> (created if missing).</summary>
+    /// <param name="folder">The log directory, e.g. runs/exp1; several runs can share a parent folder.</param>
+    /// <param name="prefix">The tag prefix of the main flow's curves.</param>
+    public TensorBoardLog(string folder, string prefix = "main-flow")
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        writer = torch.utils.tensorboard.SummaryWriter(folder);
+        this.prefix = prefix;
+    }
+
+    /// <summary>The folder holding the event file.</summary>
+    public string Folder => writer.LogDir;
+
+    /// <summary>Records the main flow's loss, learning rate and gradient norm (the last two when known) at the window's step.</summary>
+    public void Report(TrainingProgress value)
+    {
+        Scalar($"{prefix}/loss", value.Loss, value.Step);
+        if (double.IsFinite(value.LearningRate))
+            Scalar($"{prefix}/learning_rate", value.LearningRate, value.Step);
+        if (double.IsFinite(value.GradientNorm))
+            Scalar($"{prefix}/gradient_norm", value.GradientNorm, value.Step);
+    }
+
+    /// <summary>A receiver of a learned preconditioner's training progress that records its loss.</summary>
+    public IProgress<PreconditionerProgress> Preconditioner =>
+        new Progress(p => Scalar($"preconditioner/{p.Name}/loss", p.Loss, checked((int)p.Step)));
+
+    /// <summary>Records one value of a curve.</summary>
+    /// <param name="tag">The curve's name, with '/' grouping curves in TensorBoard.</param>
+    /// <param name="value">The value (stored as float32, as TensorBoard does).</param>
+    /// <param name="step">The x coordinate: the optimizer step.</param>
+    public void Scalar(string tag, double value, int step) =>
+        // TensorBoard's wall time is in seconds since the Unix epoch (SummaryWriter would otherwise write 0).
+        writer.add_scalar(tag, (float)value, step, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+    private sealed class Progress(Action<PreconditionerProgress> report) : IProgress<PreconditionerProgress>
+    {
+        public void Report(PreconditionerProgress value) => report(value);
+    }
+}
