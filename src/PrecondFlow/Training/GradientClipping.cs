@@ -27,16 +27,22 @@ public static class GradientClipping
     /// without a gradient are skipped.</summary>
     /// <param name="parameters">The parameters whose gradients are clipped in place.</param>
     /// <param name="maxNorm">Largest global norm kept, &gt; 0.</param>
-    public static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, double maxNorm)
+    public static void ClipByGlobalNorm(IReadOnlyList<Parameter> parameters, double maxNorm) =>
+        ClipAndMeasure(parameters, maxNorm)?.Dispose();
+
+    /// <summary><see cref="ClipByGlobalNorm"/>, handing back the norm it measured before clipping (0-d, on the device;
+    /// null when no parameter has a gradient), so that a caller logging it need not measure it again.</summary>
+    internal static Tensor? ClipAndMeasure(IReadOnlyList<Parameter> parameters, double maxNorm)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
         if (grads.Count == 0)
-            return;
+            return null;
         var total = stack(grads.Select(g => g.square().sum()).ToArray()).sum().sqrt();
         var scale = (maxNorm / (total + 1e-6)).clamp(max: 1.0);
         foreach (var g in grads)
             g.mul_(scale);
+        return total.MoveToOuterDisposeScope();
     }
 }

@@ -7,9 +7,10 @@ namespace PrecondFlow.Training;
 /// <summary>
 /// The one minibatch AdamW loop of the library (flow matching, RealNVP, the image classifier and VAE all run on it).
 /// Each step, in its own dispose scope: set the rate of <see cref="Schedule"/>, zero the gradients, compute the
-/// caller's loss, back-propagate (with <see cref="CpuConvolutions.Backward"/>), clip the global gradient norm on the device, step AdamW, run the caller's after-step
-/// hook, and add the logged terms to a float64 sum on the device. Every <see cref="LogEvery"/> steps (and at the last)
-/// the window's means are read back — the loop's only host synchronisation — checked for NaN/∞ and handed to the caller.
+/// caller's loss, back-propagate (with <see cref="CpuConvolutions.Backward"/>), measure and clip the global gradient
+/// norm on the device, step AdamW, run the caller's after-step hook, and add the logged terms and the norm to float64
+/// sums on the device. Every <see cref="LogEvery"/> steps (and at the last) the window's means are read back — the
+/// loop's only host synchronisation — checked for NaN/∞ and handed to the caller.
 /// </summary>
 public sealed class TrainingLoop : IDisposable
 {
@@ -98,14 +99,16 @@ public sealed class TrainingLoop : IDisposable
                     var result = loss(step);
                     CpuConvolutions.Backward(result.Objective);
                     lastRate = rate;
-                    // Measured before clipping (what clipping acts on), summed on the device: no extra host read.
-                    if (GradientClipping.GlobalNorm(parameters) is { } norm)
+                    // Measured before clipping (the clipping's own measurement when it clips), summed on the device and
+                    // read back with the losses.
+                    var norm = GradientClip is { } clip
+                        ? GradientClipping.ClipAndMeasure(parameters, clip)
+                        : GradientClipping.GlobalNorm(parameters);
+                    if (norm is not null)
                     {
-                        normSum ??= zeros_like(norm).DetachFromDisposeScope();
-                        normSum.add_(norm);
+                        normSum ??= zeros(1, dtype: ScalarType.Float64, device: norm.device).DetachFromDisposeScope();
+                        normSum.add_(norm.to(ScalarType.Float64));
                     }
-                    if (GradientClip is { } clip)
-                        GradientClipping.ClipByGlobalNorm(parameters, clip);
                     optimizer.step();
                     afterStep?.Invoke(step + 1);
                     var logged = (result.Terms ?? result.Objective).detach().reshape(-1).to(ScalarType.Float64);
@@ -117,18 +120,20 @@ public sealed class TrainingLoop : IDisposable
                     GC.Collect(0);
                 if (done % LogEvery == 0 || done == toStep)
                 {
-                    // The only host read of the loop: once per logging window.
                     double[] means;
                     double gradientNorm = double.NaN;
                     using (NewDisposeScope())   // releases the host copy and the second handle zero_ hands back
                     {
-                        means = sums!.cpu().data<double>().ToArray();
-                        sums.zero_();
+                        // One read-back for the losses and the gradient norm together.
+                        var window = normSum is null ? sums! : cat(new[] { sums!, normSum });
+                        var read = window.cpu().data<double>().ToArray();
+                        means = read[..(int)sums!.shape[0]];
                         if (normSum is not null)
                         {
-                            gradientNorm = normSum.cpu().item<double>() / (done - windowStart);
+                            gradientNorm = read[^1] / (done - windowStart);
                             normSum.zero_();
                         }
+                        sums.zero_();
                     }
                     for (int i = 0; i < means.Length; i++)
                         means[i] /= done - windowStart;
