@@ -23,19 +23,19 @@ public sealed class CachedRunKillAndResumeTests(ITestOutputHelper output) : IDis
          "--hidden", "8", "--threads", "1", "--out", folder, "--cache-dir", cache];
 
     private static string[] Table2(string folder, string cache) =>
-        ["reproduce", "table2", "--quick", "--threads", "1", "--out", folder, "--cache-dir", cache];
+        ["reproduce", "table2", "--quick", "--out", folder, "--cache-dir", cache];
 
     [Fact]
     public void AKilledStudyResumesFromItsCacheToTheSameNumbers() =>
         KillAndResume(Study, StudyReport.ResultsFile, cache => Path.Combine(cache, "study"), cacheWrites: 8,
             randomMoments: 5, duringCacheWrites: 5, seed: 14);
 
-    /// <summary>The fast subset of <see cref="AKilledTable2RunResumesFromItsCacheToTheSameNumbersAtTwelveMoments"/>: one kill
-    /// inside a cache write (classifier or VAE), one at a random moment.</summary>
+    /// <summary>The fast subset of <see cref="AKilledTable2RunResumesFromItsCacheToTheSameNumbersAtTwelveMoments"/> (a run
+    /// takes about 30 s here): one kill inside a cache write (the classifier's or the VAE's, drawn by the seed).</summary>
     [Fact]
     public void AKilledTable2RunResumesFromItsCacheToTheSameNumbers() =>
         KillAndResume(Table2, "results.json", cache => Path.Combine(cache, "mnist"), cacheWrites: 2,
-            randomMoments: 1, duringCacheWrites: 1, seed: 15);
+            randomMoments: 0, duringCacheWrites: 1, seed: 15);
 
     [Fact, Trait("Category", "Slow")]
     public void AKilledTable2RunResumesFromItsCacheToTheSameNumbersAtTwelveMoments() =>
@@ -96,8 +96,9 @@ public sealed class CachedRunKillAndResumeTests(ITestOutputHelper output) : IDis
                 reruns++;
                 Assert.True(reruns < 3, $"run {run}: rerunning does not finish");
             }
-            Assert.True(expected == ChildProcessKills.Numbers(Path.Combine(folder, "out", resultsFile)),
-                $"run {run} (killed {moment}, {reruns} reruns): {resultsFile} differs from the uninterrupted run");
+            var actual = ChildProcessKills.Numbers(Path.Combine(folder, "out", resultsFile));
+            Assert.True(expected == actual, $"run {run} (killed {moment}, {reruns} reruns): {resultsFile} differs from the " +
+                $"uninterrupted run, first at {expected.Split('\n').Zip(actual.Split('\n')).FirstOrDefault(p => p.First != p.Second)}");
             report.Add($"  run {run}: killed {moment}; {complete} of {cacheWrites} entries complete, {leftovers} staging folder(s) " +
                 $"left; {reruns} rerun(s); identical");
         }

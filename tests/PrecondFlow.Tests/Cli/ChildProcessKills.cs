@@ -90,31 +90,40 @@ internal static class ChildProcessKills
     public static int StagingLeftovers(string folder) =>
         Directory.Exists(folder) ? Directory.GetDirectories(folder, ".*.tmp*").Length : 0;
 
-    /// <summary>A results file as JSON without what may differ between runs of the same computation: timings, the
-    /// command line, the runtime, paths and whether a cache entry was reused.</summary>
+    /// <summary>Every number of a results file, one "path=value" line each, except those that may differ between runs of
+    /// the same computation: timings (also as {"key": "..._seconds", "value": ...}), the runtime and whether a cache entry was reused. Text is left out (prose quotes
+    /// timings).</summary>
     public static string Numbers(string resultsFile)
     {
-        var root = JsonNode.Parse(File.ReadAllText(resultsFile))!;
-        Strip(root);
-        return root.ToJsonString();
+        var lines = new List<string>();
+        Collect(JsonNode.Parse(File.ReadAllText(resultsFile)), "", lines);
+        return string.Join("\n", lines);
     }
 
-    private static readonly string[] RunSpecific = ["seconds", "times", "wall", "command", "runtime", "reused", "folder", "cache"];
+    private static readonly string[] RunSpecific = ["seconds", "times", "wall", "runtime", "reused"];
 
-    private static void Strip(JsonNode? node)
+    private static void Collect(JsonNode? node, string path, List<string> lines)
     {
         switch (node)
         {
+            case JsonObject o when o["key"] is JsonValue key && key.GetValueKind() is System.Text.Json.JsonValueKind.String &&
+                                   RunSpecific.Any(w => key.GetValue<string>().Contains(w, StringComparison.OrdinalIgnoreCase)):
+                break;   // a named value that is a timing ({"key": "vae_seconds", "value": 6.26})
             case JsonObject o:
-                foreach (var key in o.Select(p => p.Key).ToArray())
-                    if (RunSpecific.Any(w => key.Contains(w, StringComparison.OrdinalIgnoreCase)))
-                        o.Remove(key);
-                    else
-                        Strip(o[key]);
+                foreach (var (key, value) in o)
+                    if (!RunSpecific.Any(w => key.Contains(w, StringComparison.OrdinalIgnoreCase)))
+                        Collect(value, $"{path}.{key}", lines);
                 break;
             case JsonArray a:
-                foreach (var item in a)
-                    Strip(item);
+                for (int i = 0; i < a.Count; i++)
+                    Collect(a[i], $"{path}[{i}]", lines);
+                break;
+            case JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.True
+                or System.Text.Json.JsonValueKind.False:
+                lines.Add($"{path}={v.ToJsonString()}");
+                break;
+            case JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.String && v.GetValue<string>() is "NaN" or "Infinity" or "-Infinity":
+                lines.Add($"{path}={v.ToJsonString()}");
                 break;
         }
     }
