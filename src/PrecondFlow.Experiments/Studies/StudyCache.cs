@@ -89,11 +89,7 @@ public sealed class StudyCache
             return null;
         var entry = FolderManifest.Read(folder, EntryFile, "study cache entry");
         entry.RequireKind(kind);
-        var expected = Json.Serialize(settings);
-        if (Json.Serialize(entry.Get<EntrySettings>("settings")) != expected)
-            throw new InvalidDataException(
-                $"{entry.Path}: field 'settings' does not match the settings this entry is named after. The folder " +
-                $"'{folder}' is damaged: delete it and it is computed again.");
+        entry.RequireSettings(settings);
         return Json.ReadFile<T>(entry.File(ResultFile));
     }
 
