@@ -48,6 +48,13 @@ internal static class StudyCommand
         var seed = CommonOptions.Seed();
         seed.Description = "Seed of the generated data set (the study's own seeds are --seeds).";
         var output = CommonOptions.Out("precondflow-study");
+        var cacheDir = new Option<string>("--cache-dir")
+        {
+            Description = "Where each finished learning-rate trial and each finished seed of an arm is kept (in its sub-folder study/), " +
+                "so that a rerun of an interrupted or finished study computes only what is missing and ends with the same numbers. " +
+                "Entries are keyed by every setting and the data: a changed setting computes afresh.",
+            DefaultValueFactory = _ => Experiments.Images.Table2Reproduction.DefaultCacheFolder,
+        };
         var threads = new Option<int?>("--threads") { Description = "libtorch's intra-op threads (default: libtorch's own choice)." };
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
@@ -61,7 +68,7 @@ internal static class StudyCommand
                      arms, training.Steps, training.BatchSize, grid, searchFraction, training.Warmup, cosine, training.Ema, hidden,
                      model.Activation, seeds, firstEvaluation, samples, samplerSteps, validation, test, noComputeMatched,
                      preconditioner.Shrinkage, preconditioner.ClassFallback, preconditioner.RealNvpSteps, preconditioner.RealNvpHidden,
-                     preconditioner.RealNvpCouplings, preconditioner.FlowSteps, preconditioner.FlowHidden, seed, output, threads, device, libtorch,
+                     preconditioner.RealNvpCouplings, preconditioner.FlowSteps, preconditioner.FlowHidden, seed, output, cacheDir, threads, device, libtorch,
                  })
             command.Options.Add(option);
         training.Warmup.DefaultValueFactory = _ => 100;
@@ -106,7 +113,8 @@ internal static class StudyCommand
             string line = $"{PrecondFlowCommand.Name} {string.Join(" ", parse.Tokens.Select(t => t.Value))}";
             var result = ProgressDisplay.Run(stages =>
             {
-                var study = ConvergenceStudy.Run(options, new StudyData(points, description, curve), dev, new StageProgress(stages));
+                var study = ConvergenceStudy.Run(options, new StudyData(points, description, curve), dev, new StageProgress(stages),
+                    new StudyCache(parse.GetValue(cacheDir)!));
                 StudyReport.Write(folder, study, line, new
                 {
                     data = data.Describe(parse),

@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using PrecondFlow.Data;
 using PrecondFlow.Data.Images;
 using PrecondFlow.Experiments.TwoD;
@@ -149,13 +148,7 @@ public static class ImageNetworkCache
     {
         var entry = FolderManifest.Read(folder, EntryFile, "cache entry");
         entry.RequireKind(kind);
-        // The settings it records must be those it is reused for: the folder's name is only a hash of them, and an
-        // edited or damaged record would otherwise go unnoticed.
-        var expected = JsonSerializer.SerializeToNode(settings, Json.Options)!.ToJsonString();
-        if (entry.Settings.ToJsonString() != expected)
-            throw new InvalidDataException(
-                $"{entry.Path}: field 'settings' does not match the settings this entry is named after. The folder " +
-                $"'{folder}' is damaged: delete it and it is computed again.");
+        entry.RequireSettings(settings);
         return entry;
     }
 

@@ -37,7 +37,10 @@ public static class ConvergenceStudy
     /// <param name="data">The data and what they are.</param>
     /// <param name="device">Where to train and sample.</param>
     /// <param name="progress">One stage for the learning-rate grid and one per arm.</param>
-    public static StudyResult Run(StudyOptions options, StudyData data, Device device, IExperimentProgress? progress = null)
+    /// <param name="cache">Where finished learning-rate trials and seeds are kept and reused (an interrupted study resumes
+    /// from them); null computes everything.</param>
+    public static StudyResult Run(StudyOptions options, StudyData data, Device device, IExperimentProgress? progress = null,
+        StudyCache? cache = null)
     {
         options.Validate();
         progress ??= IExperimentProgress.None;
@@ -46,6 +49,7 @@ public static class ConvergenceStudy
         int classes = points.NumClasses;
         var seeds = Enumerable.Range(0, options.Seeds).Select(s => (long)s).ToArray();
         CheckTransport(options, data);
+        var cached = cache is null ? null : new CachedUnits(cache, StudyCache.StudyKey(options, data, device));
 
         using var scope = NewDisposeScope();
         var splits = seeds.Select(s => DataSplit.Of(points, options.ValidationFraction, options.TestFraction, s)).ToArray();
@@ -76,7 +80,7 @@ public static class ConvergenceStudy
                     chosen[arm.Name] = options.LearningRateGrid[0];   // a transport study runs its one rate (CheckTransport)
                     continue;
                 }
-                var armTrials = SearchLearningRate(options, arm, splits[0], classes, device, trials.Count, search);
+                var armTrials = SearchLearningRate(options, arm, splits[0], classes, device, trials.Count, search, cached);
                 trials.AddRange(armTrials);
                 chosen[arm.Name] = Best(armTrials);
             }
@@ -86,7 +90,8 @@ public static class ConvergenceStudy
             foreach (var arm in plan)
             {
                 double rate = arm.Kind == ArmKind.MoreSteps ? chosen[StudyOptions.Baseline] : chosen[arm.Name];
-                arms.Add(RunArm(options, arm, rate, seeds, splits, sourceSplits, references, metrics, quality, classes, device, progress));
+                arms.Add(RunArm(options, arm, rate, seeds, splits, sourceSplits, references, metrics, quality, classes, device, progress,
+                    cached));
             }
             return new StudyResult(options, data.Description,
                 (splits[0].Train.Count, splits[0].Validation.Count, splits[0].Test.Count), metrics, bandwidths, trials, arms,
@@ -139,23 +144,46 @@ public static class ConvergenceStudy
         return (plan, matches);
     }
 
+    /// <summary>A cache and the key of the study whose units it keeps.</summary>
+    private sealed record CachedUnits(StudyCache Cache, string Study);
+
     private static List<LearningRateTrial> SearchLearningRate(StudyOptions options, PlannedArm arm, DataSplit split, int classes,
-        Device device, int done, IProgress<(double Done, string Status)> bar)
+        Device device, int done, IProgress<(double Done, string Status)> bar, CachedUnits? cached)
     {
         using var scope = NewDisposeScope();
-        using var preconditioner = PreconditionerFactory.Create(arm.Preconditioner, split.Train.Dim, classes, options.PreconditionerSettings);
-        Fit(preconditioner, split.Train, seed: 0, null);
-        var train = PreconditionedModel.Transform(preconditioner, split.Train);
-        var validation = PreconditionedModel.Transform(preconditioner, split.Validation);
+        // P is fitted only when a rate of the grid is missing from the cache.
+        IFittablePreconditioner? preconditioner = null;
+        PointCloud? train = null, validation = null;
         var spec = Spec(options, arm, split.Train.Dim, classes);
         var trials = new List<LearningRateTrial>();
-        foreach (var rate in options.LearningRateGrid)
+        try
         {
-            bar.Report((done + trials.Count, string.Create(CultureInfo.InvariantCulture, $"{arm.Name} lr {rate:G3}")));
-            using var field = MainFlow.Create(spec, 0, device);
-            using var trainer = new FlowTrainer(field, spec, options.Training(options.SearchSteps, rate, 0));
-            trainer.Train(train);
-            trials.Add(new LearningRateTrial(arm.Name, rate, ValidationLoss.Of(trainer.SamplingField, spec, validation)));
+            foreach (var rate in options.LearningRateGrid)
+            {
+                bar.Report((done + trials.Count, string.Create(CultureInfo.InvariantCulture, $"{arm.Name} lr {rate:G3}")));
+                if (cached?.Cache.FindTrial(cached.Study, arm.Name, rate) is { } reused)
+                {
+                    trials.Add(reused);
+                    continue;
+                }
+                if (preconditioner is null)
+                {
+                    preconditioner = PreconditionerFactory.Create(arm.Preconditioner, split.Train.Dim, classes, options.PreconditionerSettings);
+                    Fit(preconditioner, split.Train, seed: 0, null);
+                    train = PreconditionedModel.Transform(preconditioner, split.Train);
+                    validation = PreconditionedModel.Transform(preconditioner, split.Validation);
+                }
+                using var field = MainFlow.Create(spec, 0, device);
+                using var trainer = new FlowTrainer(field, spec, options.Training(options.SearchSteps, rate, 0));
+                trainer.Train(train!);
+                var trial = new LearningRateTrial(arm.Name, rate, ValidationLoss.Of(trainer.SamplingField, spec, validation!));
+                cached?.Cache.SaveTrial(cached.Study, trial);
+                trials.Add(trial);
+            }
+        }
+        finally
+        {
+            preconditioner?.Dispose();
         }
         return trials;
     }
@@ -172,68 +200,72 @@ public static class ConvergenceStudy
 
     private static StudyArm RunArm(StudyOptions options, PlannedArm arm, double rate, long[] seeds, DataSplit[] splits,
         DataSplit[]? sourceSplits, ReferenceSet[] references, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, int classes, Device device,
-        IExperimentProgress progress)
+        IExperimentProgress progress, CachedUnits? cached)
     {
         int total = options.Steps + arm.ExtraSteps;
         var steps = options.EvaluationSteps.Concat(arm.ExtraSteps > 0 ? [total] : Array.Empty<int>()).ToArray();
         var bar = new ArmProgress(progress, arm.Name, seeds.Length, arm.FitSteps, total);
-        var values = metrics.ToDictionary(m => m.Key, _ => new List<IReadOnlyList<double>>());
-        var preconditionerSeconds = new List<double>();
-        var trainSeconds = new List<double>();
-        int dim = splits[0].Train.Dim;
-        var spec = Spec(options, arm, dim, classes);
-        long preconditionerParameters = 0, mainParameters = 0;
-        var kept = new List<double[]>();
+        var spec = Spec(options, arm, splits[0].Train.Dim, classes);
+        var outcomes = new List<SeedOutcome>();
         for (int i = 0; i < seeds.Length; i++)
         {
             bar.SeedIndex = i;
-            using var scope = NewDisposeScope();
-            var split = splits[i];
-            if (sourceSplits is not null)
+            if (cached?.Cache.FindSeed(cached.Study, arm.Name, rate, seeds[i]) is { } reused)
             {
-                var (read, fitSeconds, seconds) = RunTransportSeed(options, arm, spec, rate, seeds[i], steps, total, split,
-                    sourceSplits[i], references[i], metrics, quality, device, bar);
-                preconditionerSeconds.Add(fitSeconds);
-                trainSeconds.Add(seconds.Train);
-                (preconditionerParameters, mainParameters) = (seconds.PreconditionerParameters, seconds.MainParameters);
-                foreach (var metric in metrics)
-                    values[metric.Key].Add(read.Select(r => r[metric.Key]).ToArray());
+                bar.Status("reused from the cache", afterTraining: true);
+                outcomes.Add(reused);
                 continue;
             }
-            var preconditioner = PreconditionerFactory.Create(arm.Preconditioner, dim, classes, options.PreconditionerSettings);
-            var field = MainFlow.Create(spec, seeds[i], device);
-            var clock = Stopwatch.StartNew();
-            Fit(preconditioner, split.Train, seeds[i], bar.Fitting());
-            var train = PreconditionedModel.Transform(preconditioner, split.Train);
-            preconditionerSeconds.Add(clock.Elapsed.TotalSeconds);
-            preconditionerParameters = preconditioner.ParameterCount;
-            mainParameters = VectorFields.ParameterCount(field);
-
-            using var trainer = new FlowTrainer(field, spec, options.Training(total, rate, seeds[i]));
-            using var model = PreconditionedModel.Compose(preconditioner, trainer.SamplingField, spec);
-            var perStep = metrics.ToDictionary(m => m.Key, _ => new List<double>());
-            var labels = SampleLabels(split.Test, options.Samples, classes);
-            foreach (var step in steps)
-            {
-                trainer.Train(train, untilStep: step, progress: bar.Training());
-                bar.Status($"evaluating at {step}", afterTraining: false);
-                bool keep = options.KeepFinalSamples && i == 0 && step == steps[^1];
-                var read = Evaluate(model, references[i], labels, options, quality, seeds[i], device, metrics, keep ? kept : null);
-                foreach (var (key, value) in read)
-                    perStep[key].Add(value);
-            }
-            trainSeconds.Add(trainer.Seconds);
-            foreach (var metric in metrics)
-                values[metric.Key].Add(perStep[metric.Key].ToArray());
-            field.Dispose();
+            bool keep = options.KeepFinalSamples && i == 0;
+            var outcome = sourceSplits is not null
+                ? RunTransportSeed(options, arm, spec, rate, seeds[i], steps, total, splits[i], sourceSplits[i], references[i], metrics,
+                    quality, device, bar)
+                : RunSeed(options, arm, spec, rate, seeds[i], steps, total, splits[i], references[i], metrics, quality, classes, device,
+                    bar, keep);
+            cached?.Cache.SaveSeed(cached.Study, arm.Name, rate, seeds[i], outcome);
+            outcomes.Add(outcome);
         }
         bar.Done();
         return new StudyArm(arm.Name, arm.Kind, arm.Preconditioner, arm.Description, rate, steps,
-            values.ToDictionary(v => v.Key, v => (IReadOnlyList<IReadOnlyList<double>>)v.Value.ToArray()),
-            preconditionerSeconds, trainSeconds, preconditionerParameters, mainParameters, arm.Hidden, arm.MatchedTo)
+            metrics.ToDictionary(m => m.Key, m => (IReadOnlyList<IReadOnlyList<double>>)outcomes.Select(o => o.Metrics[m.Key]).ToArray()),
+            outcomes.Select(o => o.PreconditionerSeconds).ToArray(), outcomes.Select(o => o.TrainSeconds).ToArray(),
+            outcomes[^1].PreconditionerParameters, outcomes[^1].MainFlowParameters, arm.Hidden, arm.MatchedTo)
         {
-            FinalSamples = options.KeepFinalSamples ? kept : null,
+            FinalSamples = options.KeepFinalSamples ? outcomes[0].FinalSamples ?? [] : null,
         };
+    }
+
+    /// <summary>
+    /// One seed of an arm: fit P on the training split, train the main flow on P(x) in stages, and at each evaluation point
+    /// sample through P⁻¹ and compare with the test split; <paramref name="keep"/> keeps the last evaluation's samples.
+    /// </summary>
+    private static SeedOutcome RunSeed(StudyOptions options, PlannedArm arm, ModelSpec spec, double rate, long seed, int[] steps,
+        int total, DataSplit split, ReferenceSet reference, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality,
+        int classes, Device device, ArmProgress bar, bool keep)
+    {
+        using var scope = NewDisposeScope();
+        var preconditioner = PreconditionerFactory.Create(arm.Preconditioner, split.Train.Dim, classes, options.PreconditionerSettings);
+        using var field = MainFlow.Create(spec, seed, device);
+        var clock = Stopwatch.StartNew();
+        Fit(preconditioner, split.Train, seed, bar.Fitting());
+        var train = PreconditionedModel.Transform(preconditioner, split.Train);
+        double fitSeconds = clock.Elapsed.TotalSeconds;
+
+        using var trainer = new FlowTrainer(field, spec, options.Training(total, rate, seed));
+        using var model = PreconditionedModel.Compose(preconditioner, trainer.SamplingField, spec);
+        var perStep = metrics.ToDictionary(m => m.Key, _ => new List<double>());
+        var labels = SampleLabels(split.Test, options.Samples, classes);
+        var kept = keep ? new List<double[]>() : null;
+        foreach (var step in steps)
+        {
+            trainer.Train(train, untilStep: step, progress: bar.Training());
+            bar.Status($"evaluating at {step}", afterTraining: false);
+            var read = Evaluate(model, reference, labels, options, quality, seed, device, metrics, step == steps[^1] ? kept : null);
+            foreach (var (key, value) in read)
+                perStep[key].Add(value);
+        }
+        return new SeedOutcome(perStep.ToDictionary(p => p.Key, p => p.Value.ToArray()), fitSeconds, trainer.Seconds,
+            preconditioner.ParameterCount, VectorFields.ParameterCount(field), kept);
     }
 
     /// <summary>
@@ -241,8 +273,7 @@ public static class ConvergenceStudy
     /// data's, train the main flow from S(source) to T(data) in stages, and at each evaluation point transport the source's
     /// held-out points (repeated to <see cref="StudyOptions.Samples"/>) by T⁻¹(F(S(x₀))) and compare them with the test split.
     /// </summary>
-    private static (List<IReadOnlyDictionary<string, double>> Read, double FitSeconds,
-        (double Train, long PreconditionerParameters, long MainParameters) Seconds) RunTransportSeed(StudyOptions options,
+    private static SeedOutcome RunTransportSeed(StudyOptions options,
         PlannedArm arm, ModelSpec spec, double rate, long seed, int[] steps, int total, DataSplit split, DataSplit sourceSplit,
         ReferenceSet reference, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, Device device, ArmProgress bar)
     {
@@ -277,7 +308,8 @@ public static class ConvergenceStudy
                 ? metrics.ToDictionary(m => m.Key, _ => double.NaN)
                 : StudyMetric.Read(metrics, SampleQualityMetrics.Evaluate(reference, samples, null, seed, quality)));
         }
-        return (read, fitSeconds, (trainer.Seconds, sourceMap.ParameterCount + targetMap.ParameterCount, VectorFields.ParameterCount(field)));
+        return new SeedOutcome(metrics.ToDictionary(m => m.Key, m => read.Select(r => r[m.Key]).ToArray()), fitSeconds, trainer.Seconds,
+            sourceMap.ParameterCount + targetMap.ParameterCount, VectorFields.ParameterCount(field));
     }
 
     /// <summary>A transport study (source points given) runs one learning rate, no compute-matched baselines and

@@ -179,6 +179,19 @@ public sealed partial class FolderManifest
                 $"{Path}: holds a '{Kind}', not a '{string.Join("' or '", kinds)}'; load it with the method for '{Kind}'.");
     }
 
+    /// <summary>Throws unless the recorded settings are <paramref name="settings"/> (serialized with the project's JSON
+    /// conventions): a cache entry is found by a hash of its settings, and an edited or damaged record would otherwise go
+    /// unnoticed.</summary>
+    /// <exception cref="InvalidDataException">The settings differ; the message names the manifest and says to delete the folder.</exception>
+    public void RequireSettings(object settings)
+    {
+        var expected = JsonSerializer.SerializeToNode(settings, Json.Options)!.ToJsonString();
+        if (Settings.ToJsonString() != expected)
+            throw new InvalidDataException(
+                $"{Path}: field 'settings' does not match the settings this entry is named after. The folder " +
+                $"'{Folder}' is damaged: delete it and it is computed again.");
+    }
+
     /// <summary>The field at <paramref name="field"/> (dots for nested objects, e.g. "settings.model") as a
     /// <typeparamref name="T"/>; a missing field or a wrong type is an error naming the file and the field.</summary>
     public T Get<T>(string field) =>

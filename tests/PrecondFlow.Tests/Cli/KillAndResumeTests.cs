@@ -27,7 +27,7 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
     {
         var reference = Path.Combine(root, "reference", "model");
         var clock = Stopwatch.StartNew();
-        var (code, log) = Run(["train", .. Settings, "--out", reference], kill: null);
+        var (code, log) = ChildProcessKills.Run(["train", .. Settings, "--out", reference], kill: null);
         Assert.True(code == 0, log);
         var duration = clock.Elapsed;
         var expected = Compared.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(reference, f)));
@@ -38,9 +38,10 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
         {
             var folder = Path.Combine(root, $"run-{run}", "model");
             Func<Process, string>? kill = run < RandomMoments
-                ? KillAfter(TimeSpan.FromTicks((long)((0.05 + 0.7 * random.NextDouble()) * duration.Ticks)))
-                : KillWhileStaging(folder, sightings: random.Next(1, 19));
-            var (firstCode, firstLog) = Run(["train", .. Settings, "--out", folder], kill);
+                ? ChildProcessKills.KillAfter(TimeSpan.FromTicks((long)((0.05 + 0.7 * random.NextDouble()) * duration.Ticks)))
+                : ChildProcessKills.KillWhileStaging(Path.GetDirectoryName(folder)!, $".{Path.GetFileName(folder)}.*.tmp",
+                    sightings: random.Next(1, 19), "checkpoint write");
+            var (firstCode, firstLog) = ChildProcessKills.Run(["train", .. Settings, "--out", folder], kill);
             // A moment drawn from the reference run's duration can come after the end on a busy machine; the kills
             // inside checkpoint writes wait for their write and always land.
             if (run >= RandomMoments)
@@ -53,7 +54,7 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
                 string[] arguments = File.Exists(Path.Combine(folder, "model.json"))
                     ? ["train", "--resume", folder, .. Settings, "--out", folder]
                     : ["train", .. Settings, "--out", folder];
-                var (c, l) = Run(arguments, kill: null);
+                var (c, l) = ChildProcessKills.Run(arguments, kill: null);
                 Assert.True(c == 0, $"run {run} (killed {moment}): resume {resumes} failed:\n{l}");
                 resumes++;
                 Assert.True(resumes < 3, $"run {run}: resuming does not finish");
@@ -61,7 +62,7 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
             foreach (var file in Compared)
                 Assert.True(expected[file].AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(folder, file))),
                     $"run {run} (killed {moment}, exit {firstCode}, {resumes} resumes): {file} differs from the uninterrupted run");
-            int leftovers = Directory.GetDirectories(Path.GetDirectoryName(folder)!, ".*.tmp*").Length;
+            int leftovers = ChildProcessKills.StagingLeftovers(Path.GetDirectoryName(folder)!);
             report.Add($"  run {run}: killed {moment}; {resumes} resume(s) {(resumes > 0 ? from : "")}; identical; " +
                 $"{leftovers} staging folder(s) left behind");
         }
@@ -80,78 +81,4 @@ public sealed class KillAndResumeTests(ITestOutputHelper output) : IDisposable
 
     private static int Step(string folder) =>
         System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "model.json")))!["step"]!.GetValue<int>();
-
-    private static Func<Process, string> KillAfter(TimeSpan delay) => process =>
-    {
-        if (process.WaitForExit(delay))
-            return $"never (it finished before {delay.TotalMilliseconds:0} ms)";
-        process.Kill();
-        return $"after {delay.TotalMilliseconds:0} ms";
-    };
-
-    /// <summary>Kills the run as soon as its n-th staging folder (.model.*.tmp) appears, i.e. inside a checkpoint write,
-    /// and says whether the staging folder was still there (the kill landed inside the write, not just after it).</summary>
-    private static Func<Process, string> KillWhileStaging(string folder, int sightings) => process =>
-    {
-        var parent = Path.GetDirectoryName(folder)!;
-        Directory.CreateDirectory(parent);
-        using var watcher = new FileSystemWatcher(parent, $".{Path.GetFileName(folder)}.*.tmp");
-        int seen = 0;
-        string? killedDuring = null;
-        using var killed = new ManualResetEventSlim();
-        watcher.Created += (_, e) =>
-        {
-            if (Interlocked.Increment(ref seen) != sightings)
-                return;
-            try
-            {
-                process.Kill();
-            }
-            catch (InvalidOperationException)
-            {
-                return; // it had exited
-            }
-            killedDuring = e.FullPath;
-            killed.Set();
-        };
-        watcher.EnableRaisingEvents = true;
-        while (!killed.Wait(5) && !process.HasExited)
-        {
-        }
-        process.WaitForExit();
-        if (killedDuring is null)
-            return $"never (fewer than {sightings} checkpoints were seen)";
-        var where = Directory.Exists(killedDuring) ? "inside" : "just after";
-        return $"{where} checkpoint write {sightings}";
-    };
-
-    /// <summary>Runs the built command line as a child process (`dotnet PrecondFlow.Cli.dll ...`); <paramref name="kill"/>
-    /// decides when to send SIGKILL and says when it did.</summary>
-    private static (int Code, string Log) Run(string[] arguments, Func<Process, string>? kill)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PrecondFlow.Cli.dll"));
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        var standard = process.StandardOutput.ReadToEndAsync();
-        if (kill is not null)
-        {
-            var moment = kill(process);
-            process.WaitForExit();
-            return (process.HasExited ? process.ExitCode : -1, moment);
-        }
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill();
-            return (-1, "timed out");
-        }
-        return (process.ExitCode, standard.Result + error.Result);
-    }
 }
