@@ -95,7 +95,7 @@ public static class ConvergenceStudy
             }
             return new StudyResult(options, data.Description,
                 (splits[0].Train.Count, splits[0].Validation.Count, splits[0].Test.Count), metrics, bandwidths, trials, arms,
-                matches, clock.Elapsed.TotalSeconds);
+                matches, clock.Elapsed.TotalSeconds, TransportsSource: data.Source is not null);
         }
         finally
         {

@@ -10,6 +10,8 @@ namespace PrecondFlow.Experiments.Studies;
 /// <param name="Arms">Every arm's curves; the baseline first.</param>
 /// <param name="ComputeMatches">How the compute-matched baselines were sized.</param>
 /// <param name="WallSeconds">Wall time of the whole study.</param>
+/// <param name="TransportsSource">Whether the main flow started from source points (<see cref="StudyData.Source"/>) rather
+/// than from N(0, I): the samples are then held-out source points carried through S, the flow and T⁻¹.</param>
 public sealed record StudyResult(
     StudyOptions Options,
     string DataDescription,
@@ -19,7 +21,8 @@ public sealed record StudyResult(
     IReadOnlyList<LearningRateTrial> Trials,
     IReadOnlyList<StudyArm> Arms,
     IReadOnlyList<ComputeMatch> ComputeMatches,
-    double WallSeconds)
+    double WallSeconds,
+    bool TransportsSource = false)
 {
     /// <summary>The baseline arm ("none").</summary>
     public StudyArm Baseline => Arms.First(a => a.Kind == ArmKind.Baseline);

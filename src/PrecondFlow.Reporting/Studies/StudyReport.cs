@@ -90,6 +90,7 @@ public static class StudyReport
             speed_up = StudyAnalysis.SpeedUps(result).Select(s => new { arm = s.Arm, metric = s.Metric, step = s.SpeedUp.Step, ratio = s.SpeedUp.Ratio }),
             plateau = StudyAnalysis.Plateaus(result).Select(p => new { arm = p.Arm, metric = p.Metric, from_step = p.Plateau.FromStep, to_step = p.Plateau.ToStep,
                 relative_improvement = p.Plateau.RelativeImprovement, plateau = p.Plateau.IsPlateau }),
+            transports_source = result.TransportsSource,
             wall_seconds = result.WallSeconds,
         };
     }
@@ -105,7 +106,8 @@ public static class StudyReport
             $"batch {o.BatchSize}) for {o.Steps} steps ({(o.CosineDecay ? "cosine decay" : "constant learning rate")} after {o.WarmupSteps} warm-up steps" +
             $"{(o.EmaDecay is { } ema ? $", EMA {ema:G3}" : "")}), at its own learning rate chosen on a validation split, over {o.Seeds} paired seeds " +
             $"(same split, initial weights, minibatches and sampling noise in every arm). At steps {string.Join(", ", o.EvaluationSteps)} each arm draws " +
-            $"{o.Samples} samples through P⁻¹ (RK4, {o.SolverSteps} steps) and compares them with the test split " +
+            $"{o.Samples} samples{(result.TransportsSource ? ", held-out source points carried through the source map S, the main flow" : " through P⁻¹")} " +
+            $"(RK4, {o.SolverSteps} steps){(result.TransportsSource ? " and T⁻¹," : "")} and compares them with the test split " +
             $"({result.Counts.Test} points; train {result.Counts.Train}, validation {result.Counts.Validation}).\n\n"));
         md.Append($"Command: `{command}`\n\n");
 

@@ -47,6 +47,26 @@ public class TransportStudyTests
     }
 
     [Fact]
+    public void TheReportSaysTheSamplesAreTransportedSourcePointsNotDrawsThroughPInverse()
+    {
+        var result = ConvergenceStudy.Run(Options() with { Seeds = 1, Steps = 20 }, Data(), CPU);
+        Assert.True(result.TransportsSource);
+        var folder = Directory.CreateTempSubdirectory("precondflow-transport-report-").FullName;
+        try
+        {
+            PrecondFlow.Reporting.Studies.StudyReport.Write(folder, result, "precondflow study (test)");
+            var report = File.ReadAllText(Path.Combine(folder, PrecondFlow.Reporting.Studies.StudyReport.ReportFile));
+            Assert.Contains("held-out source points carried through the source map S, the main flow (RK4", report);
+            Assert.DoesNotContain("samples through P⁻¹", report);
+            Assert.Contains("\"transports_source\": true", File.ReadAllText(Path.Combine(folder, PrecondFlow.Reporting.Studies.StudyReport.ResultsFile)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void ASideWithoutSourcePointsIsRejectedWithTheSpecToUse()
     {
         var data = Data() with { Source = null };
