@@ -5,12 +5,12 @@ namespace PrecondFlow.Devices;
 
 /// <summary>
 /// Back-propagation that keeps CPU convolutions off libtorch's oneDNN (MKLDNN) kernels. In the libtorch that TorchSharp
-/// 0.107 ships, oneDNN's backward pass of a 2-D convolution returns wrong input gradients now and then: on two threads a
-/// 3×3 convolution of a (32, 2, 28, 28) batch gave the correct gradient in 18 of 40 repeats, an error up to 0.27 in 21
-/// and NaN in 1; a 16→1-channel convolution of a (128, 16, 28, 28) batch gave NaN in 7 of 20, and one thread is not
-/// immune. libtorch picks oneDNN for any batch of more than one image, so a convolutional network trained on the CPU
+/// 0.107 ships, oneDNN's backward pass of a 2-D convolution returns wrong input gradients now and then (measured on an
+/// AVX2 CPU): on two threads a 3×3 convolution of a (32, 2, 28, 28) batch gave the correct gradient in 18 to 20 of 40
+/// repeats and gradients off by up to 0.27, or NaN, in the others; a 16→1-channel convolution of a (128, 16, 28, 28)
+/// batch gave NaN in 7 of 20; and one thread is not immune (one NaN in 40). libtorch picks oneDNN for any batch of more than one image, so a convolutional network trained on the CPU
 /// could turn NaN at random and could not be repeated. libtorch's own kernels are exact and deterministic, and as fast
-/// backwards; forwards they are 5–10× slower, and oneDNN's forward convolutions are right. So oneDNN stays on for
+/// backwards; forwards they are several times slower, and oneDNN's forward convolutions are right. So oneDNN stays on for
 /// forward passes and is switched off for the backward pass only. A transposed convolution's forward pass runs the same
 /// faulty kernels as the backward pass: PrecondFlow's networks upsample with nearest-neighbour interpolation and a
 /// convolution instead. Matrix products (Linear layers) never use oneDNN in float32:
