@@ -3,9 +3,9 @@
 
     python3 bench/reference/otcfm_side_by_side.py --out otcfm-side-by-side          # needs torch, numpy, scipy
 
-TorchCFM is not installable here (no PyPI) and its exact plan comes from POT, which is not either. This script
-therefore re-implements the recipe of TorchCFM's `ExactOptimalTransportConditionalFlowMatcher` and of its 2D examples
-in plain PyTorch, operation for operation:
+It needs neither TorchCFM nor POT (whose `ot.emd` gives TorchCFM its exact plan): it re-implements the recipe of
+TorchCFM's `ExactOptimalTransportConditionalFlowMatcher` and of its 2D examples in plain PyTorch, operation for
+operation:
   * the exact plan of a minibatch: POT's `ot.emd(a, b, M)` with uniform a, b and M the squared Euclidean distances,
     normalised by its maximum as TorchCFM's `OTPlanSampler` does. With equal batch sizes the optimal plan is a
     permutation matrix divided by n (Birkhoff), which `scipy.optimize.linear_sum_assignment` finds exactly;
