@@ -17,10 +17,8 @@ public static class GradientClipping
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
-        if (grads.Count == 0)
-            return null;
-        return stack(grads.Select(g => g.square().sum().to(ScalarType.Float64)).ToArray()).sum().sqrt().MoveToOuterDisposeScope();
+        var grads = Gradients(parameters);
+        return grads.Count == 0 ? null : Norm(grads).MoveToOuterDisposeScope();
     }
 
     /// <summary>Scales every gradient by min(1, maxNorm/(‖g‖ + 1e-6)), ‖g‖ the norm of all gradients together; parameters
@@ -36,13 +34,18 @@ public static class GradientClipping
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var grads = parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+        var grads = Gradients(parameters);
         if (grads.Count == 0)
             return null;
-        var total = stack(grads.Select(g => g.square().sum()).ToArray()).sum().sqrt();
+        var total = Norm(grads);
         var scale = (maxNorm / (total + 1e-6)).clamp(max: 1.0);
         foreach (var g in grads)
             g.mul_(scale);
         return total.MoveToOuterDisposeScope();
     }
+
+    private static List<Tensor> Gradients(IReadOnlyList<Parameter> parameters) => parameters.Select(p => p.grad).OfType<Tensor>().ToList();
+
+    /// <summary>‖g‖ of all gradients together (0-d, in their dtype, on their device).</summary>
+    private static Tensor Norm(List<Tensor> grads) => stack(grads.Select(g => g.square().sum()).ToArray()).sum().sqrt();
 }
