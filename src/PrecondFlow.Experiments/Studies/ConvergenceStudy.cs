@@ -219,7 +219,7 @@ public static class ConvergenceStudy
             bool keep = options.KeepFinalSamples && i == 0;
             var outcome = sourceSplits is not null
                 ? RunTransportSeed(options, arm, spec, rate, seeds[i], steps, total, splits[i], sourceSplits[i], references[i], metrics,
-                    quality, device, bar)
+                    quality, device, bar, keep)
                 : RunSeed(options, arm, spec, rate, seeds[i], steps, total, splits[i], references[i], metrics, quality, classes, device,
                     bar, keep);
             cached?.Cache.SaveSeed(cached.Study, arm.Name, rate, seeds[i], outcome);
@@ -271,11 +271,13 @@ public static class ConvergenceStudy
     /// <summary>
     /// One seed of a transport study's arm: fit the source map S on the source's training split and the target map T on the
     /// data's, train the main flow from S(source) to T(data) in stages, and at each evaluation point transport the source's
-    /// held-out points (repeated to <see cref="StudyOptions.Samples"/>) by T⁻¹(F(S(x₀))) and compare them with the test split.
+    /// held-out points (repeated to <see cref="StudyOptions.Samples"/>) by T⁻¹(F(S(x₀))) and compare them with the test split;
+    /// <paramref name="keep"/> keeps the last evaluation's transported points.
     /// </summary>
     private static SeedOutcome RunTransportSeed(StudyOptions options,
         PlannedArm arm, ModelSpec spec, double rate, long seed, int[] steps, int total, DataSplit split, DataSplit sourceSplit,
-        ReferenceSet reference, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, Device device, ArmProgress bar)
+        ReferenceSet reference, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, Device device, ArmProgress bar,
+        bool keep)
     {
         using var scope = NewDisposeScope();
         int dim = split.Train.Dim;
@@ -298,18 +300,21 @@ public static class ConvergenceStudy
         using var trainer = new FlowTrainer(field, spec, options.Training(total, rate, seed));
         var model = new GenerativeModel(trainer.SamplingField, spec);
         var read = new List<IReadOnlyDictionary<string, double>>();
+        var kept = keep ? new List<double[]>() : null;
         foreach (var step in steps)
         {
             trainer.Train(train, untilStep: step, progress: bar.Training(), source: mappedSource);
             bar.Status($"evaluating at {step}", afterTraining: false);
             using var evaluation = NewDisposeScope();
             var samples = TwoSidedTransport.TransportMapped(targetMap, model, start.to(device), options.Sampling).Points.cpu();
+            if (kept is not null && step == steps[^1])
+                kept.AddRange(Rows(samples));
             read.Add(!samples.isfinite().all().item<bool>()
                 ? metrics.ToDictionary(m => m.Key, _ => double.NaN)
                 : StudyMetric.Read(metrics, SampleQualityMetrics.Evaluate(reference, samples, null, seed, quality)));
         }
         return new SeedOutcome(metrics.ToDictionary(m => m.Key, m => read.Select(r => r[m.Key]).ToArray()), fitSeconds, trainer.Seconds,
-            sourceMap.ParameterCount + targetMap.ParameterCount, VectorFields.ParameterCount(field));
+            sourceMap.ParameterCount + targetMap.ParameterCount, VectorFields.ParameterCount(field), kept);
     }
 
     /// <summary>A transport study (source points given) runs one learning rate, no compute-matched baselines and
@@ -342,17 +347,19 @@ public static class ConvergenceStudy
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var samples = model.Sample(options.Samples, options.Sampling, SamplingSeed + seed, device, labels).Points.cpu();
-        if (keep is not null)
-        {
-            var rows = samples.to_type(ScalarType.Float64);
-            int dim = (int)rows.shape[1];
-            var flat = rows.data<double>().ToArray();
-            for (int r = 0; r < rows.shape[0]; r++)
-                keep.Add(flat.AsSpan(r * dim, dim).ToArray());
-        }
+        keep?.AddRange(Rows(samples));
         if (!samples.isfinite().all().item<bool>())
             return metrics.ToDictionary(m => m.Key, _ => double.NaN);
         return StudyMetric.Read(metrics, SampleQualityMetrics.Evaluate(reference, samples, labels, seed, quality));
+    }
+
+    /// <summary>The rows of (n, d) points as float64 arrays.</summary>
+    private static double[][] Rows(Tensor points)
+    {
+        using var rows = points.to_type(ScalarType.Float64);
+        int dim = (int)rows.shape[1];
+        var flat = rows.data<double>().ToArray();
+        return Enumerable.Range(0, (int)rows.shape[0]).Select(r => flat.AsSpan(r * dim, dim).ToArray()).ToArray();
     }
 
     /// <summary>Labels of the samples of a labelled study: the test split's labels, repeated to the sample count.</summary>

@@ -12,7 +12,7 @@ namespace PrecondFlow.Experiments.TwoD;
 /// <param name="Arms">Each arm's runs, one per seed.</param>
 /// <param name="Figures">The figures, in reading order.</param>
 /// <param name="Options">The experiment's typed settings as run, which its report quotes: the options record of a 2D
-/// experiment (e.g. <see cref="ElongatedGaussianOptions"/>), or <see cref="Images.Table2Setup"/> for table2.</param>
+/// experiment, e.g. <see cref="Images.Table2Setup"/> for table2.</param>
 /// <param name="Configuration">Every setting of the run (written to results.json).</param>
 /// <param name="Seeds">The seeds, the same for every arm.</param>
 /// <param name="WallSeconds">Wall-clock seconds of the whole experiment, evaluation included.</param>

@@ -15,12 +15,6 @@ public static class FigureRenderer
             case LineFigure f:
                 Charts.Lines(path, f.Title, f.XLabel, f.YLabel, f.Lines, f.LogY);
                 break;
-            case ScatterFigure f:
-                Charts.Scatter(path, f.Title, f.Clouds, f.XLabel, f.YLabel);
-                break;
-            case FlowLinesFigure f:
-                Charts.Trajectories(path, f.Title, f.Paths);
-                break;
             case ImageGridFigure f:
                 using (var images = tensor(f.Pixels, [f.Count, 1, f.Height, f.Width]))
                     ImageGrid.WritePng(path, images, f.Columns, f.RowLabels);

@@ -1,4 +1,4 @@
-using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Reporting.Studies;
 using PrecondFlow.Tests.Cli;
 
 namespace PrecondFlow.Tests.Experiments;
@@ -13,20 +13,35 @@ public class ReproduceCommandTests : IDisposable
     private string Out => Path.Combine(folder, "report");
 
     [Fact]
-    public void QuickFig2WritesAReportAndPrintsItsTable()
+    public void QuickFig2RunsRegimeAOnTheStudyEngineWritesItsFiguresAndPrintsTheClaims()
     {
-        var outcome = CliRunner.Run("reproduce", "fig2", "--quick", "--seeds", "2", "--out", Out);
+        var outcome = CliRunner.Run("reproduce", "fig2", "--quick", "--out", Out);
         Assert.Equal(0, outcome.ExitCode);
-        Assert.Contains("whitening", outcome.Out);
-        Assert.True(File.Exists(Path.Combine(Out, ExperimentReport.ReportFile)));
-        Assert.True(File.Exists(Path.Combine(Out, ExperimentReport.ResultsFile)));
-        Assert.True(File.Exists(Path.Combine(Out, "field-error.png")));
+        Assert.Contains("whitening recovers the thin direction", outcome.Out);
+        Assert.True(File.Exists(Path.Combine(Out, TwoDStudyReport.ReportFile)));
+        Assert.True(File.Exists(Path.Combine(Out, TwoDStudyReport.ClaimsFile)));
+        foreach (var regime in new[] { "a-gaussian-kappa-1e2", "a-gaussian-kappa-1e4" })
+            foreach (var file in new[] { StudyReport.ResultsFile, StudyReport.CurvesFile, "samples-none.png", "samples-whiten.png" })
+                Assert.True(new FileInfo(Path.Combine(Out, regime, file)).Length > 0, $"{regime}/{file} is missing or empty");
+        var report = File.ReadAllText(Path.Combine(Out, TwoDStudyReport.ReportFile));
+        Assert.StartsWith("# Fig. 2", report);
+        Assert.Contains("(a-gaussian-kappa-1e4/samples-whiten.png)", report);
+        Assert.Contains("## Final values side by side", report);
     }
 
     [Fact]
-    public void OneSeedIsRejectedBecauseNoSpreadCouldBeReported()
+    public void FewerThanThreeSeedsAreRejectedForATwoDExperimentBecauseAVerdictNeedsThem()
     {
-        var outcome = CliRunner.Run("reproduce", "fig2", "--quick", "--seeds", "1", "--out", Out);
+        var outcome = CliRunner.Run("reproduce", "table1", "--quick", "--seeds", "2", "--out", Out);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("at least 3 paired seeds", System.Text.RegularExpressions.Regex.Replace(outcome.Error, @"\s+", " "));
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
+    public void OneSeedIsRejectedForTable2BecauseNoSpreadCouldBeReported()
+    {
+        var outcome = CliRunner.Run("reproduce", "table2", "--quick", "--seeds", "1", "--out", Out);
         Assert.Equal(2, outcome.ExitCode);
         Assert.Contains("at least 2 seeds", outcome.Error);
         Assert.Single(outcome.Error.Trim().Split('\n'));

@@ -26,5 +26,6 @@ public sealed record RegimeResult(StudyRegime Regime, StudyResult Study);
 /// <param name="Regimes">One study per regime.</param>
 /// <param name="WallSeconds">Wall time of all of them.</param>
 /// <param name="Ablations">RealNVP's quality ablation and slit check on each Swiss-roll regime (<see cref="PreconditionerQuality"/>).</param>
+/// <param name="Experiment">The name it ran under (<see cref="TwoDExperiments.Names"/>): study-2d, or one of the paper's experiments.</param>
 public sealed record TwoDStudyResult(TwoDStudySettings Settings, IReadOnlyList<RegimeResult> Regimes, double WallSeconds,
-    IReadOnlyList<QualityAblation> Ablations);
+    IReadOnlyList<QualityAblation> Ablations, string Experiment = TwoDStudy.Id);

@@ -16,11 +16,19 @@ public static class TwoDStudy
 
     /// <summary>Runs every regime. Deterministic on the CPU: same settings, same numbers.</summary>
     public static TwoDStudyResult Run(TwoDStudySettings settings, Device device, IExperimentProgress? progress = null) =>
-        Run(settings, TwoDStudyRegimes.For(settings), device, progress);
+        Run(Id, settings, device, progress);
 
-    /// <summary>Runs the given regimes (e.g. a subset of <see cref="TwoDStudyRegimes.For"/>).</summary>
+    /// <summary>Runs the regimes of 2D experiment <paramref name="experiment"/> (<see cref="TwoDExperiments.Names"/>).</summary>
+    public static TwoDStudyResult Run(string experiment, TwoDStudySettings settings, Device device, IExperimentProgress? progress = null)
+    {
+        settings.Validate();
+        return Run(settings, TwoDExperiments.Regimes(experiment, settings), device, progress, experiment);
+    }
+
+    /// <summary>Runs the given regimes (e.g. a subset of <see cref="TwoDStudyRegimes.For"/>) under the name
+    /// <paramref name="experiment"/>.</summary>
     public static TwoDStudyResult Run(TwoDStudySettings settings, IReadOnlyList<StudyRegime> regimes, Device device,
-        IExperimentProgress? progress = null)
+        IExperimentProgress? progress = null, string experiment = Id)
     {
         settings.Validate();
         var clock = Stopwatch.StartNew();
@@ -35,7 +43,7 @@ public static class TwoDStudy
             ablations.Add(PreconditionerQuality.Run(regime, steps));
         }
         bar.Report((curved.Length, "done"));
-        return new TwoDStudyResult(settings, results, clock.Elapsed.TotalSeconds, ablations);
+        return new TwoDStudyResult(settings, results, clock.Elapsed.TotalSeconds, ablations, experiment);
     }
 
     /// <summary>Every claim of every regime, checked.</summary>
@@ -44,7 +52,7 @@ public static class TwoDStudy
          from claim in regime.Regime.Claims
          select (regime, ClaimVerdict.Check(claim, regime.Study))).ToArray();
 
-    /// <summary>The command line that reproduces a run.</summary>
-    public static string Command(TwoDStudySettings settings) =>
-        $"precondflow reproduce {Id} --seeds {settings.Seeds}{(settings.Quick ? " --quick" : "")}";
+    /// <summary>The command line that reproduces a run of <paramref name="experiment"/>.</summary>
+    public static string Command(TwoDStudySettings settings, string experiment = Id) =>
+        $"precondflow reproduce {experiment} --seeds {settings.Seeds}{(settings.Quick ? " --quick" : "")}";
 }

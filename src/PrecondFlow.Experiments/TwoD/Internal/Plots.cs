@@ -22,14 +22,4 @@ internal static class Plots
 
     private static Series Line(string name, IReadOnlyList<CurvePoint> points) =>
         new(name, points.Select(p => (double)p.Step).ToArray(), points.Select(p => p.Value).ToArray());
-
-    /// <summary>The main flow's settings for results.json (training shown with seed 0; each run uses its own seed).</summary>
-    public static object MainFlowConfiguration(MainFlowBudget budget) => new
-    {
-        budget,
-        parameters = budget.ParameterCount(),
-        spec = budget.Spec(),
-        training_for_seed_0 = budget.Training(0),
-        sampling = budget.Sampling(),
-    };
 }

@@ -20,9 +20,6 @@ public sealed record Narrative(IReadOnlyList<string> Introduction, IReadOnlyList
     /// <see cref="Empty"/> for an experiment without a narrative.</summary>
     public static Narrative For(ExperimentResult result) => result.Options switch
     {
-        ElongatedGaussianOptions options => ElongatedGaussianNarrative.Write(result, options),
-        SwissRollOptions options => SwissRollNarrative.Write(result, options),
-        CheckerboardToSwissRollOptions options => CheckerboardToSwissRollNarrative.Write(result, options),
         Table2Setup setup => Table2Narrative.Write(result, setup),
         _ => Empty,
     };

@@ -32,4 +32,30 @@ public class FinalSamplesTests
                 Assert.Equal(values.SelectMany(v => v), other.Metrics[key].SelectMany(v => v));
         }
     }
+
+    private static StudyResult Transport(bool keep)
+    {
+        var source = new Checkerboard().Sample(600, seed: 1) with { Labels = null, NumClasses = 0 };
+        var roll = new SwissRoll();
+        return ConvergenceStudy.Run(
+            new StudyOptions(Arms: ["source:whiten"], Steps: 20, FirstEvaluation: 10, Seeds: 2, LearningRates: [2e-3], WarmupSteps: 5,
+                Hidden: [8], BatchSize: 64, SolverSteps: 3, Samples: 80, ComputeMatched: false, MetricSamples: 80, Projections: 8,
+                KeepFinalSamples: keep),
+            new StudyData(roll.Sample(600, seed: 0), "checkerboard → swiss-roll", roll, source), CPU);
+    }
+
+    [Fact]
+    public void ATransportStudyKeepsItsTransportedPointsAndChangesNoMetric()
+    {
+        var kept = Transport(keep: true);
+        var plain = Transport(keep: false);
+        foreach (var (arm, other) in kept.Arms.Zip(plain.Arms))
+        {
+            Assert.Null(other.FinalSamples);
+            Assert.Equal(80, arm.FinalSamples!.Count);
+            Assert.All(arm.FinalSamples, row => Assert.All(row, v => Assert.True(double.IsFinite(v))));
+            foreach (var (key, values) in arm.Metrics)
+                Assert.Equal(values.SelectMany(v => v), other.Metrics[key].SelectMany(v => v));
+        }
+    }
 }
