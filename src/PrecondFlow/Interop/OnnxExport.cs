@@ -1,6 +1,8 @@
 using PrecondFlow.Fields;
 using PrecondFlow.Interop.Internal;
 using PrecondFlow.IO;
+using PrecondFlow.Pipeline;
+using PrecondFlow.Preconditioning;
 using PrecondFlow.Training;
 using static TorchSharp.torch;
 
@@ -12,7 +14,8 @@ namespace PrecondFlow.Interop;
 /// class-conditional model, <c>labels</c> (batch) int64 in [0, classes] (the last meaning "no label"); output
 /// <c>output</c> (batch, dim): the velocity of a flow-matching model (the predicted noise of a score-matching one). The
 /// EMA weights are exported when the model kept them, as <c>sample</c> uses them. Any ONNX runtime can then integrate
-/// dx/dt = v(x, t) from x ~ N(0, I) at t = 0 to t = 1; the preconditioner's P⁻¹ is not part of the graph.
+/// dx/dt = v(x, t) from x ~ N(0, I) at t = 0 to t = 1; the preconditioner's P⁻¹ is a graph of its own
+/// (<see cref="OnnxGraphKind.InversePreconditioner"/>, <see cref="WritePreconditioner"/>).
 /// </summary>
 public static class OnnxExport
 {
@@ -25,20 +28,64 @@ public static class OnnxExport
     /// <exception cref="FileNotFoundException">The folder is not a model folder.</exception>
     /// <exception cref="InvalidDataException">The folder is damaged; the message names the file.</exception>
     /// <exception cref="ArgumentException">The network is not an MLP (the linear field is not exported).</exception>
-    public static void Write(string modelFolder, string outFile)
+    public static void Write(string modelFolder, string outFile) => Write(modelFolder, outFile, OnnxGraphKind.Field);
+
+    /// <summary>Exports one map of <paramref name="modelFolder"/> to <paramref name="outFile"/>, atomically: the main
+    /// flow's network, or its preconditioner P or P⁻¹ (see <see cref="WritePreconditioner"/>).</summary>
+    /// <param name="modelFolder">A folder written by <c>train</c>.</param>
+    /// <param name="outFile">The .onnx file to write; an existing one is replaced.</param>
+    /// <param name="graph">Which map.</param>
+    /// <exception cref="FileNotFoundException">The folder is not a model folder.</exception>
+    /// <exception cref="InvalidDataException">The folder is damaged; the message names the file.</exception>
+    /// <exception cref="ArgumentException">The network is not an MLP, or the preconditioner is the flow preconditioner
+    /// (an ODE solve, not a graph); nothing is written.</exception>
+    public static void Write(string modelFolder, string outFile, OnnxGraphKind graph)
     {
+        if (graph != OnnxGraphKind.Field)
+        {
+            using var model = PreconditionedModel.Load(modelFolder, CPU);
+            try
+            {
+                WritePreconditioner(model.Preconditioner, outFile, graph == OnnxGraphKind.InversePreconditioner);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"{modelFolder}: {e.Message}", e);
+            }
+            return;
+        }
         var (field, manifest) = Checkpoint.LoadField(modelFolder, CPU);
         using (field)
         {
             if (field is not MlpVectorField mlp)
                 throw new ArgumentException(
                     $"{modelFolder}: ONNX export writes MLP fields; this model's field is '{manifest.Model.Field.Kind}'.");
-            var bytes = Build(mlp).ToModel(
-                typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "",
+            var bytes = Build(mlp).ToModel(ProducerVersion,
                 $"PrecondFlow main flow ({manifest.Model.Objective}, path {manifest.Model.Path}): output = network(x, t[, labels]).");
             AtomicFile.WriteAllBytes(outFile, bytes);
         }
     }
+
+    /// <summary>
+    /// Writes a fitted preconditioner as an ONNX graph (opset <see cref="Opset"/>), atomically. P: input <c>x</c>
+    /// (batch, dim) float32 and, when the map is label-conditional, <c>labels</c> (batch) int64; outputs <c>z</c>
+    /// (batch, dim) and <c>log_det</c> (batch), log|det ∂z/∂x|. P⁻¹ (<paramref name="inverse"/>): input <c>z</c>
+    /// [+ <c>labels</c>], output <c>x</c>. Identity, whitening, class-conditional whitening, RealNVP (conditional or not)
+    /// and chains of them are plain tensor graphs; the flow preconditioner is not and is refused.
+    /// </summary>
+    /// <param name="preconditioner">A fitted map; computed in float32, as TorchSharp does for a float32 input.</param>
+    /// <param name="outFile">The .onnx file to write; an existing one is replaced.</param>
+    /// <param name="inverse">Whether to write P⁻¹ instead of P.</param>
+    /// <exception cref="ArgumentException">The map (or a chain member) is the flow preconditioner; nothing is written.</exception>
+    public static void WritePreconditioner(IPreconditioner preconditioner, string outFile, bool inverse = false)
+    {
+        ArgumentNullException.ThrowIfNull(preconditioner);
+        var graph = OnnxPreconditionerGraph.Build(preconditioner, inverse);
+        var what = inverse ? "P⁻¹(z[, labels]) = x" : "P(x[, labels]) = (z, log_det)";
+        AtomicFile.WriteAllBytes(outFile, graph.ToModel(ProducerVersion, $"PrecondFlow {preconditioner.Name} preconditioner: {what}."));
+    }
+
+    private static string ProducerVersion => typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "";
 
     private static OnnxGraph Build(MlpVectorField field)
     {

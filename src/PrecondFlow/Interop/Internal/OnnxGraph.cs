@@ -54,6 +54,33 @@ internal sealed class OnnxGraph(string name)
         return constName;
     }
 
+    /// <summary>A 1-D int64 constant (axes, starts, shapes, gather indices).</summary>
+    public string Ints(string hint, params long[] values)
+    {
+        using var value = tensor(values, ScalarType.Int64);
+        return Constant(hint, value);
+    }
+
+    /// <summary>A float32 scalar constant (broadcasts against any tensor).</summary>
+    public string Scalar(string hint, double value)
+    {
+        using var scalar = tensor((float)value);
+        return Constant(hint, scalar);
+    }
+
+    /// <summary>Columns [start, start + length) of a (batch, n) value.</summary>
+    public string Columns(string value, long start, long length) =>
+        Node("Slice", [value, Ints("start", start), Ints("end", start + length), Ints("axis", 1)]);
+
+    /// <summary>A (batch) vector filled with <paramref name="value"/>, one entry per row of the (batch, n) value
+    /// <paramref name="like"/>.</summary>
+    public string PerRow(string like, double value)
+    {
+        using var fill = tensor(new[] { (float)value });
+        var rows = Node("Shape", [like], ("start", 0L), ("end", 1L));
+        return Node("Expand", [Constant("fill", fill), rows]);
+    }
+
     /// <summary>Adds a node and returns the name of its (single) output.</summary>
     public string Node(string opType, string[] nodeInputs, params (string Name, object Value)[] attributes) =>
         NamedNode(Fresh(opType.ToLowerInvariant()), opType, nodeInputs, attributes);
