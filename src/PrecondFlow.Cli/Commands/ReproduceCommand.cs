@@ -61,13 +61,19 @@ internal static class ReproduceCommand
             if (result.GetValueOrDefault<int?>() is < 1)
                 result.AddError("--threads must be a positive whole number.");
         });
+        var tensorboard = new Option<string?>("--tensorboard")
+        {
+            Description = "2D experiments: also log every regime's arms and seeds into this TensorBoard folder as DIR/REGIME/ARM/seed-S " +
+                "(main-flow loss, learning rate, gradient norm, eval/METRIC at each evaluation, a scatter image of the final samples). " +
+                "Not for table2.",
+        };
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
 
         var command = new Command("reproduce",
             "Reproduce one of the paper's experiments: train every arm for every seed and write results.json, PNG figures and report.md.")
         {
-            experiment, seeds, quick, output, threads, dataset, dataDir, cacheDir, paper, device, libtorch,
+            experiment, seeds, quick, output, threads, dataset, dataDir, cacheDir, paper, tensorboard, device, libtorch,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -77,8 +83,10 @@ internal static class ReproduceCommand
                 throw new ArgumentException("--quick and --paper cannot be used together: choose one budget.");
             if (!images && (Given(parse, dataset) || Given(parse, dataDir) || Given(parse, cacheDir) || parse.GetValue(paper)))
                 throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
+            if (images && Given(parse, tensorboard))
+                throw new ArgumentException("--tensorboard applies to the 2D experiments, not to table2.");
             if (!images)
-                return RunTwoD(name, parse, seeds, quick, output, threads, device, libtorch);
+                return RunTwoD(name, parse, seeds, quick, output, threads, device, libtorch, tensorboard);
             int seedCount = Given(parse, seeds) ? parse.GetValue(seeds) : 2;
             var budget = parse.GetValue(quick) ? ImageBudget.Quick : parse.GetValue(paper) ? ImageBudget.Paper : ImageBudget.Default;
             var imageSettings = new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget,
@@ -119,7 +127,7 @@ internal static class ReproduceCommand
     /// <summary>`reproduce fig2 | table1 | fig11 | all-2d | study-2d`: every regime's convergence study, a sub-folder each,
     /// and the claims report.</summary>
     private static int RunTwoD(string name, ParseResult parse, Option<int> seeds, Option<bool> quick, Option<string?> output,
-        Option<int?> threads, Option<string> device, Option<string?> libtorch)
+        Option<int?> threads, Option<string> device, Option<string?> libtorch, Option<string?> tensorboard)
     {
         var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick));
         settings.Validate();
@@ -130,7 +138,8 @@ internal static class ReproduceCommand
         var runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch));
         var result = ProgressDisplay.Run(stages =>
         {
-            var study = TwoDStudy.Run(name, settings, dev, new StageProgress(stages));
+            var study = TwoDStudy.Run(name, settings, dev, new StageProgress(stages),
+                parse.GetValue(tensorboard) is { } logs ? new Reporting.TensorBoard.TensorBoardStudyLog(logs) : null);
             TwoDStudyReport.Write(folder, study, new { runtime, omp_num_threads = ProcessEnvironment.OmpNumThreads });
             return study;
         });

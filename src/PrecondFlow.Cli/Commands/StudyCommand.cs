@@ -6,6 +6,7 @@ using PrecondFlow.Data.Toy;
 using PrecondFlow.Experiments.Studies;
 using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Reporting.Studies;
+using PrecondFlow.Reporting.TensorBoard;
 using Spectre.Console;
 
 namespace PrecondFlow.Cli.Commands;
@@ -55,6 +56,12 @@ internal static class StudyCommand
                 "Entries are keyed by every setting and the data: a changed setting computes afresh.",
             DefaultValueFactory = _ => Experiments.Images.Table2Reproduction.DefaultCacheFolder,
         };
+        var tensorboard = new Option<string?>("--tensorboard")
+        {
+            Description = "Also log every arm's seeds into this TensorBoard folder (`tensorboard --logdir DIR`), one run each as DIR/ARM/seed-S: " +
+                "the main flow's loss, learning rate and gradient norm, every study metric at each evaluation step (eval/METRIC) and a " +
+                "scatter image of the final samples.",
+        };
         var threads = new Option<int?>("--threads") { Description = "libtorch's intra-op threads (default: libtorch's own choice)." };
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
@@ -68,7 +75,7 @@ internal static class StudyCommand
                      arms, training.Steps, training.BatchSize, grid, searchFraction, training.Warmup, cosine, training.Ema, hidden,
                      model.Activation, seeds, firstEvaluation, samples, samplerSteps, validation, test, noComputeMatched,
                      preconditioner.Shrinkage, preconditioner.ClassFallback, preconditioner.RealNvpSteps, preconditioner.RealNvpHidden,
-                     preconditioner.RealNvpCouplings, preconditioner.FlowSteps, preconditioner.FlowHidden, seed, output, cacheDir, threads, device, libtorch,
+                     preconditioner.RealNvpCouplings, preconditioner.FlowSteps, preconditioner.FlowHidden, seed, output, cacheDir, tensorboard, threads, device, libtorch,
                  })
             command.Options.Add(option);
         training.Warmup.DefaultValueFactory = _ => 100;
@@ -114,7 +121,8 @@ internal static class StudyCommand
             var result = ProgressDisplay.Run(stages =>
             {
                 var study = ConvergenceStudy.Run(options, new StudyData(points, description, curve), dev, new StageProgress(stages),
-                    new StudyCache(parse.GetValue(cacheDir)!));
+                    new StudyCache(parse.GetValue(cacheDir)!),
+                    parse.GetValue(tensorboard) is { } logs ? new TensorBoardStudyLog(logs) : null);
                 StudyReport.Write(folder, study, line, new
                 {
                     data = data.Describe(parse),

@@ -39,8 +39,10 @@ public static class ConvergenceStudy
     /// <param name="progress">One stage for the learning-rate grid and one per arm.</param>
     /// <param name="cache">Where finished learning-rate trials and seeds are kept and reused (an interrupted study resumes
     /// from them); null computes everything.</param>
+    /// <param name="observer">Receives each arm's seeds as they run (training windows, evaluations, final samples); it only
+    /// reads, so the numbers are the same without it.</param>
     public static StudyResult Run(StudyOptions options, StudyData data, Device device, IExperimentProgress? progress = null,
-        StudyCache? cache = null)
+        StudyCache? cache = null, IStudyObserver? observer = null)
     {
         options.Validate();
         progress ??= IExperimentProgress.None;
@@ -91,7 +93,7 @@ public static class ConvergenceStudy
             {
                 double rate = arm.Kind == ArmKind.MoreSteps ? chosen[StudyOptions.Baseline] : chosen[arm.Name];
                 arms.Add(RunArm(options, arm, rate, seeds, splits, sourceSplits, references, metrics, quality, classes, device, progress,
-                    cached));
+                    cached, observer));
             }
             return new StudyResult(options, data.Description,
                 (splits[0].Train.Count, splits[0].Validation.Count, splits[0].Test.Count), metrics, bandwidths, trials, arms,
@@ -200,7 +202,7 @@ public static class ConvergenceStudy
 
     private static StudyArm RunArm(StudyOptions options, PlannedArm arm, double rate, long[] seeds, DataSplit[] splits,
         DataSplit[]? sourceSplits, ReferenceSet[] references, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, int classes, Device device,
-        IExperimentProgress progress, CachedUnits? cached)
+        IExperimentProgress progress, CachedUnits? cached, IStudyObserver? observer)
     {
         int total = options.Steps + arm.ExtraSteps;
         var steps = options.EvaluationSteps.Concat(arm.ExtraSteps > 0 ? [total] : Array.Empty<int>()).ToArray();
@@ -210,18 +212,20 @@ public static class ConvergenceStudy
         for (int i = 0; i < seeds.Length; i++)
         {
             bar.SeedIndex = i;
+            using var run = observer?.RunStarted(arm.Name, seeds[i]);
             if (cached?.Cache.FindSeed(cached.Study, arm.Name, rate, seeds[i]) is { } reused)
             {
                 bar.Status("reused from the cache", afterTraining: true);
                 outcomes.Add(reused);
+                Replay(run, steps, reused);
                 continue;
             }
             bool keep = options.KeepFinalSamples && i == 0;
             var outcome = sourceSplits is not null
                 ? RunTransportSeed(options, arm, spec, rate, seeds[i], steps, total, splits[i], sourceSplits[i], references[i], metrics,
-                    quality, device, bar, keep)
+                    quality, device, bar, keep, run)
                 : RunSeed(options, arm, spec, rate, seeds[i], steps, total, splits[i], references[i], metrics, quality, classes, device,
-                    bar, keep);
+                    bar, keep, run);
             cached?.Cache.SaveSeed(cached.Study, arm.Name, rate, seeds[i], outcome);
             outcomes.Add(outcome);
         }
@@ -241,7 +245,7 @@ public static class ConvergenceStudy
     /// </summary>
     private static SeedOutcome RunSeed(StudyOptions options, PlannedArm arm, ModelSpec spec, double rate, long seed, int[] steps,
         int total, DataSplit split, ReferenceSet reference, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality,
-        int classes, Device device, ArmProgress bar, bool keep)
+        int classes, Device device, ArmProgress bar, bool keep, IStudyRunObserver? run)
     {
         using var scope = NewDisposeScope();
         var preconditioner = PreconditionerFactory.Create(arm.Preconditioner, split.Train.Dim, classes, options.PreconditionerSettings);
@@ -258,11 +262,16 @@ public static class ConvergenceStudy
         var kept = keep ? new List<double[]>() : null;
         foreach (var step in steps)
         {
-            trainer.Train(train, untilStep: step, progress: bar.Training());
+            trainer.Train(train, untilStep: step, progress: bar.Training(run?.Training));
             bar.Status($"evaluating at {step}", afterTraining: false);
-            var read = Evaluate(model, reference, labels, options, quality, seed, device, metrics, step == steps[^1] ? kept : null);
+            bool last = step == steps[^1];
+            var final = last ? kept ?? (run is null ? null : new List<double[]>()) : null;
+            var read = Evaluate(model, reference, labels, options, quality, seed, device, metrics, final);
             foreach (var (key, value) in read)
                 perStep[key].Add(value);
+            run?.Evaluated(step, read);
+            if (final is not null)
+                run?.FinalSamples(step, final);
         }
         return new SeedOutcome(perStep.ToDictionary(p => p.Key, p => p.Value.ToArray()), fitSeconds, trainer.Seconds,
             preconditioner.ParameterCount, VectorFields.ParameterCount(field), kept);
@@ -277,7 +286,7 @@ public static class ConvergenceStudy
     private static SeedOutcome RunTransportSeed(StudyOptions options,
         PlannedArm arm, ModelSpec spec, double rate, long seed, int[] steps, int total, DataSplit split, DataSplit sourceSplit,
         ReferenceSet reference, IReadOnlyList<StudyMetric> metrics, SampleQualityOptions quality, Device device, ArmProgress bar,
-        bool keep)
+        bool keep, IStudyRunObserver? run)
     {
         using var scope = NewDisposeScope();
         int dim = split.Train.Dim;
@@ -303,7 +312,7 @@ public static class ConvergenceStudy
         var kept = keep ? new List<double[]>() : null;
         foreach (var step in steps)
         {
-            trainer.Train(train, untilStep: step, progress: bar.Training(), source: mappedSource);
+            trainer.Train(train, untilStep: step, progress: bar.Training(run?.Training), source: mappedSource);
             bar.Status($"evaluating at {step}", afterTraining: false);
             using var evaluation = NewDisposeScope();
             var samples = TwoSidedTransport.TransportMapped(targetMap, model, start.to(device), options.Sampling).Points.cpu();
@@ -312,9 +321,23 @@ public static class ConvergenceStudy
             read.Add(!samples.isfinite().all().item<bool>()
                 ? metrics.ToDictionary(m => m.Key, _ => double.NaN)
                 : StudyMetric.Read(metrics, SampleQualityMetrics.Evaluate(reference, samples, null, seed, quality)));
+            run?.Evaluated(step, read[^1]);
+            if (run is not null && step == steps[^1])
+                run.FinalSamples(step, (IReadOnlyList<double[]>?)kept ?? Rows(samples));
         }
         return new SeedOutcome(metrics.ToDictionary(m => m.Key, m => read.Select(r => r[m.Key]).ToArray()), fitSeconds, trainer.Seconds,
             sourceMap.ParameterCount + targetMap.ParameterCount, VectorFields.ParameterCount(field), kept);
+    }
+
+    /// <summary>Tells <paramref name="run"/> what a seed taken from the cache measured (its training is not replayed).</summary>
+    private static void Replay(IStudyRunObserver? run, int[] steps, SeedOutcome outcome)
+    {
+        if (run is null)
+            return;
+        for (int k = 0; k < steps.Length; k++)
+            run.Evaluated(steps[k], outcome.Metrics.ToDictionary(m => m.Key, m => m.Value[k]));
+        if (outcome.FinalSamples is { Count: > 0 } samples)
+            run.FinalSamples(steps[^1], samples);
     }
 
     /// <summary>A transport study (source points given) runs one learning rate, no compute-matched baselines and

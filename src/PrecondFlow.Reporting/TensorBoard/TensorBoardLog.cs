@@ -52,6 +52,43 @@ public sealed class TensorBoardLog : IProgress<TrainingProgress>
         // TensorBoard's wall time is in seconds since the Unix epoch (SummaryWriter would otherwise write 0).
         writer.add_scalar(tag, (float)value, step, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
 
+    /// <summary>Records an image from a PNG (or JPEG) file, shown under TensorBoard's Images tab.</summary>
+    /// <param name="tag">The image's name.</param>
+    /// <param name="file">The encoded image; its bytes are stored as they are.</param>
+    /// <param name="step">The x coordinate: the optimizer step.</param>
+    public void Image(string tag, string file, int step) =>
+        writer.add_img(tag, file, step, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+    /// <summary>Records a 2D scatter plot of <paramref name="points"/> (the first two coordinates of each row) as an image.</summary>
+    /// <param name="tag">The image's name.</param>
+    /// <param name="points">One row per point; rows with one coordinate are drawn at height 0.</param>
+    /// <param name="step">The x coordinate: the optimizer step.</param>
+    /// <param name="title">The plot's title.</param>
+    public void Scatter(string tag, IReadOnlyList<double[]> points, int step, string title)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"precondflow-tensorboard-{Guid.NewGuid():N}.png");
+        try
+        {
+            var series = new Series("samples", points.Select(r => r[0]).ToArray(), points.Select(r => r.Length > 1 ? r[1] : 0).ToArray());
+            Charts.Scatter(file, title, [series], width: ScatterSize, height: ScatterSize);
+            Image(tag, file, step);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Side of a scatter image in pixels: small, as TensorBoard shows many of them side by side.</summary>
+    public const int ScatterSize = 480;
+
+    /// <summary>Records a histogram of <paramref name="values"/> (TensorBoard's Histograms and Distributions tabs).</summary>
+    public void Histogram(string tag, IReadOnlyList<double> values, int step)
+    {
+        using var tensor = torch.tensor(values.ToArray(), torch.ScalarType.Float64);
+        writer.add_histogram(tag, tensor, step, walltime: DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+    }
+
     private sealed class Progress(Action<PreconditionerProgress> report) : IProgress<PreconditionerProgress>
     {
         public void Report(PreconditionerProgress value) => report(value);

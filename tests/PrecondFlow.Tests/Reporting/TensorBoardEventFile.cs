@@ -10,6 +10,10 @@ internal static class TensorBoardEventFile
 {
     public sealed record ScalarEvent(string Tag, long Step, float Value, double WallTime);
 
+    public sealed record ImageEvent(string Tag, long Step, int Width, int Height, byte[] Encoded);
+
+    public sealed record HistogramEvent(string Tag, long Step, double Count, double Min, double Max, double Sum);
+
     /// <summary>Every record of the file, its CRCs checked; a bad CRC or a truncated record throws, naming the offset.</summary>
     public static IReadOnlyList<Tensorboard.Event> Read(string file)
     {
@@ -40,8 +44,30 @@ internal static class TensorBoardEventFile
         Directory.GetFiles(folder, "events.out.tfevents.*", SearchOption.AllDirectories)
             .SelectMany(Read)
             .Where(e => e.Summary is not null)
-            .SelectMany(e => e.Summary.Value.Select(v => new ScalarEvent(v.Tag, e.Step, v.SimpleValue, e.WallTime)))
+            .SelectMany(e => e.Summary.Value
+                .Where(v => v.ValueCase == Tensorboard.Summary.Types.Value.ValueOneofCase.SimpleValue)
+                .Select(v => new ScalarEvent(v.Tag, e.Step, v.SimpleValue, e.WallTime)))
             .ToArray();
+
+    /// <summary>The images of every event file under <paramref name="folder"/>.</summary>
+    public static IReadOnlyList<ImageEvent> Images(string folder) =>
+        Values(folder)
+            .Where(v => v.Value.Image is not null)
+            .Select(v => new ImageEvent(v.Value.Tag, v.Step, v.Value.Image.Width, v.Value.Image.Height, v.Value.Image.EncodedImageString.ToByteArray()))
+            .ToArray();
+
+    /// <summary>The histograms of every event file under <paramref name="folder"/>.</summary>
+    public static IReadOnlyList<HistogramEvent> Histograms(string folder) =>
+        Values(folder)
+            .Where(v => v.Value.Histo is not null)
+            .Select(v => new HistogramEvent(v.Value.Tag, v.Step, v.Value.Histo.Num, v.Value.Histo.Min, v.Value.Histo.Max, v.Value.Histo.Sum))
+            .ToArray();
+
+    private static IEnumerable<(long Step, Tensorboard.Summary.Types.Value Value)> Values(string folder) =>
+        Directory.GetFiles(folder, "events.out.tfevents.*", SearchOption.AllDirectories)
+            .SelectMany(Read)
+            .Where(e => e.Summary is not null)
+            .SelectMany(e => e.Summary.Value.Select(v => (e.Step, v)));
 
     /// <summary>TFRecord's masked CRC-32C: the CRC rotated right by 15 bits plus 0xa282ead8.</summary>
     private static uint MaskedCrc(ReadOnlySpan<byte> data)

@@ -19,20 +19,23 @@ public static class TwoDStudy
         Run(Id, settings, device, progress);
 
     /// <summary>Runs the regimes of 2D experiment <paramref name="experiment"/> (<see cref="TwoDExperiments.Names"/>).</summary>
-    public static TwoDStudyResult Run(string experiment, TwoDStudySettings settings, Device device, IExperimentProgress? progress = null)
+    /// <param name="observer">Receives every regime's runs (<see cref="IStudyObserver.ForRegime"/>); it only reads.</param>
+    public static TwoDStudyResult Run(string experiment, TwoDStudySettings settings, Device device, IExperimentProgress? progress = null,
+        IStudyObserver? observer = null)
     {
         settings.Validate();
-        return Run(settings, TwoDExperiments.Regimes(experiment, settings), device, progress, experiment);
+        return Run(settings, TwoDExperiments.Regimes(experiment, settings), device, progress, experiment, observer);
     }
 
     /// <summary>Runs the given regimes (e.g. a subset of <see cref="TwoDStudyRegimes.For"/>) under the name
     /// <paramref name="experiment"/>.</summary>
     public static TwoDStudyResult Run(TwoDStudySettings settings, IReadOnlyList<StudyRegime> regimes, Device device,
-        IExperimentProgress? progress = null, string experiment = Id)
+        IExperimentProgress? progress = null, string experiment = Id, IStudyObserver? observer = null)
     {
         settings.Validate();
         var clock = Stopwatch.StartNew();
-        var results = regimes.Select(r => new RegimeResult(r, ConvergenceStudy.Run(r.Options, r.Data, device, progress))).ToArray();
+        var results = regimes.Select(r => new RegimeResult(r,
+            ConvergenceStudy.Run(r.Options, r.Data, device, progress, observer: observer?.ForRegime(r.Id)))).ToArray();
         var steps = TwoDStudyRegimes.QualitySteps(settings.Quick);
         var curved = regimes.Where(r => r.Group == "c").ToArray();
         var bar = (progress ?? IExperimentProgress.None).AddStage("RealNVP quality ablation", curved.Length);

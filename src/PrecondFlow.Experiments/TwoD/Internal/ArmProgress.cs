@@ -37,9 +37,12 @@ internal sealed class ArmProgress
     public IProgress<PreconditionerProgress> Fitting(int offset = 0) => new Relay<PreconditionerProgress>(p =>
         stage.Report((Start + offset + p.Step, string.Create(CultureInfo.InvariantCulture, $"{Prefix} fit P {p.Loss:G3}"))));
 
-    /// <summary>Progress of the main flow's training.</summary>
-    public IProgress<TrainingProgress> Training() => new Relay<TrainingProgress>(p =>
-        stage.Report((Start + fitSteps + p.Step, string.Create(CultureInfo.InvariantCulture, $"{Prefix} main {p.Loss:G3}"))));
+    /// <summary>Progress of the main flow's training, also passed on to <paramref name="observer"/> when given.</summary>
+    public IProgress<TrainingProgress> Training(IProgress<TrainingProgress>? observer = null) => new Relay<TrainingProgress>(p =>
+    {
+        stage.Report((Start + fitSteps + p.Step, string.Create(CultureInfo.InvariantCulture, $"{Prefix} main {p.Loss:G3}")));
+        observer?.Report(p);
+    });
 
     /// <summary>Shows what the seed is doing without moving the bar.</summary>
     public void Status(string what, bool afterTraining) => stage.Report((afterTraining ? Start + perSeed : Start, $"{Prefix} {what}"));
