@@ -83,4 +83,42 @@ public class TensorBoardStudyLogTests(ITestOutputHelper output) : IDisposable
             Assert.Single(TensorBoardEventFile.Images(run));
         }
     }
+
+    [Fact]
+    public void ReproduceLogsEveryRegimeArmAndSeedWithTheValuesOfItsStudyJson()
+    {
+        var logs = Path.Combine(folder, "runs");
+        var results = Path.Combine(folder, "fig2");
+        var outcome = CliRunner.Run("reproduce", "fig2", "--quick", "--seeds", "3", "--out", results, "--tensorboard", logs);
+        Assert.True(outcome.ExitCode == 0, outcome.Error);
+        var regimes = Directory.GetDirectories(results).Select(Path.GetFileName).Order().ToArray();
+        Assert.NotEmpty(regimes);
+        Assert.Equal(regimes, Directory.GetDirectories(logs).Select(Path.GetFileName).Order());
+        foreach (var regime in regimes)
+        {
+            using var study = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(results, regime!, "study.json")));
+            foreach (var arm in study.RootElement.GetProperty("arms").EnumerateArray())
+            {
+                var name = arm.GetProperty("name").GetString()!;
+                var steps = arm.GetProperty("steps").EnumerateArray().Select(s => (long)s.GetInt32()).ToArray();
+                var sw = arm.GetProperty("metrics").GetProperty("sliced_wasserstein").EnumerateArray().ToArray();
+                for (int seed = 0; seed < sw.Length; seed++)
+                {
+                    var run = Path.Combine(logs, regime!, name, $"seed-{seed}");
+                    var curve = TensorBoardEventFile.Scalars(run).Where(s => s.Tag == "eval/sliced_wasserstein").ToArray();
+                    Assert.Equal(steps, curve.Select(s => s.Step));
+                    Assert.Equal(sw[seed].EnumerateArray().Select(v => (float)v.GetDouble()), curve.Select(s => s.Value));
+                    Assert.Equal(steps[^1], Assert.Single(TensorBoardEventFile.Images(run)).Step);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ReproduceRefusesTensorBoardForTable2()
+    {
+        var outcome = CliRunner.Run("reproduce", "table2", "--quick", "--out", Path.Combine(folder, "t2"), "--tensorboard", Path.Combine(folder, "runs"));
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("--tensorboard applies to the 2D experiments", outcome.Error);
+    }
 }
