@@ -2,7 +2,9 @@ using System.CommandLine;
 using PrecondFlow.Cli.Arguments;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Devices;
+using PrecondFlow.Diagnostics;
 using PrecondFlow.Fields;
+using PrecondFlow.Paths;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Preconditioning;
 using PrecondFlow.Reporting;
@@ -41,7 +43,8 @@ internal static class TrainCommand
         var tensorboard = new Option<string?>("--tensorboard")
         {
             Description = "Also log the training curves into this TensorBoard folder (`tensorboard --logdir DIR`): the main flow's loss, " +
-                "learning rate and gradient norm per --log-every window, and a learned preconditioner's loss.",
+                "learning rate and gradient norm per --log-every window, a learned preconditioner's loss, and after training κ(Cov x_t) of P(x) " +
+                "at t = 0.25, 0.5, 0.75, 1 (kappa/t=...) with the eigenvalues as histograms (eigenvalues/t=...).",
         };
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the model folder every this many steps (0 = only at the end), so that an interrupted run can be resumed.", DefaultValueFactory = _ => 0 };
 
@@ -121,6 +124,8 @@ internal static class TrainCommand
                 return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint, sourcePoints);
             });
             trained.Save(folder, Run(trained), staging => WriteLossChart(trained, staging));
+            if (log is not null && sourcePoints is null)
+                LogConditioning(log, trained, points, spec, s);
 
             var table = new Table().AddColumns("model folder", "preconditioner", "steps", "final loss", "P seconds", "main-flow seconds");
             table.AddRow(Markup.Escape(folder), Markup.Escape(resumeFrom is null ? preconditionerSpec : trained.Preconditioner.Name), trained.Trainer!.Step.ToString(),
@@ -145,6 +150,16 @@ internal static class TrainCommand
                 $"dimension {points.Dim} with {classes} classes.");
         }
         return field;
+    }
+
+    /// <summary>κ(Cov x_t) of the points the main flow was trained on, P(x) (per class too when labelled), at
+    /// <see cref="TensorBoardLog.KappaTimes"/>, logged at the last step: what the preconditioner left for the main flow.</summary>
+    private static void LogConditioning(TensorBoardLog log, PreconditionedModel trained, Data.PointCloud points, ModelSpec spec, long seed)
+    {
+        using var scope = torch.NewDisposeScope();
+        var z = PreconditionedModel.Transform(trained.Preconditioner, points);
+        var profile = ConditioningAnalysis.Sampled(z, AffinePath.FromName(spec.Path), seed, TensorBoardLog.KappaTimes);
+        log.Conditioning(profile, trained.Trainer!.Step);
     }
 
     /// <summary>The main flow's loss curve as <c>loss.png</c> of the model folder being written.</summary>

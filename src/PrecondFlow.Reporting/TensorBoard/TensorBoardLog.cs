@@ -1,3 +1,5 @@
+using System.Globalization;
+using PrecondFlow.Diagnostics;
 using PrecondFlow.Preconditioning;
 using PrecondFlow.Training;
 using TorchSharp;
@@ -10,7 +12,8 @@ namespace PrecondFlow.Reporting.TensorBoard;
 /// (view with <c>tensorboard --logdir DIR</c>). As a progress receiver it records, per logging window of the main flow,
 /// <c>main-flow/loss</c>, <c>main-flow/learning_rate</c> and <c>main-flow/gradient_norm</c> (mean global norm before
 /// clipping) at the window's step; <see cref="Preconditioner"/> records a learned preconditioner's loss as
-/// <c>preconditioner/KIND/loss</c>. Each event is appended and flushed as it is reported.
+/// <c>preconditioner/KIND/loss</c>; <see cref="Conditioning"/> records κ(Cov x_t) snapshots and their eigenvalues; and
+/// <see cref="Scatter"/> a 2D point cloud as an image. Each event is appended and flushed as it is reported.
 /// </summary>
 public sealed class TensorBoardLog : IProgress<TrainingProgress>
 {
@@ -87,6 +90,21 @@ public sealed class TensorBoardLog : IProgress<TrainingProgress>
     {
         using var tensor = torch.tensor(values.ToArray(), torch.ScalarType.Float64);
         writer.add_histogram(tag, tensor, step, walltime: DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+    }
+
+    /// <summary>The times of the κ(t) snapshots <see cref="Conditioning"/> records.</summary>
+    public static IReadOnlyList<double> KappaTimes { get; } = [0.25, 0.5, 0.75, 1.0];
+
+    /// <summary>Records a conditioning profile at <paramref name="step"/>: κ(Cov x_t) as <c>kappa/t=0.50</c> and the
+    /// eigenvalues of Cov(x_t) as the histogram <c>eigenvalues/t=0.50</c>, one pair per time of the profile.</summary>
+    public void Conditioning(ConditioningProfile profile, int step)
+    {
+        for (int i = 0; i < profile.Times.Count; i++)
+        {
+            var t = profile.Times[i].ToString("F2", CultureInfo.InvariantCulture);
+            Scalar($"kappa/t={t}", profile.Kappa[i], step);
+            Histogram($"eigenvalues/t={t}", profile.Eigenvalues[i], step);
+        }
     }
 
     private sealed class Progress(Action<PreconditionerProgress> report) : IProgress<PreconditionerProgress>

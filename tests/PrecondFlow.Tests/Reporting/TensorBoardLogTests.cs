@@ -38,6 +38,18 @@ public class TensorBoardLogTests : IDisposable
         Assert.All(norms, n => Assert.True(n.Value > 0 && float.IsFinite(n.Value), $"gradient norm {n.Value} at step {n.Step}"));
 
         Assert.Contains(scalars, s => s.Tag == "preconditioner/realnvp/loss");
+
+        // After training, κ(Cov x_t) of P(x) at a few times, and the eigenvalues it is the ratio of, at the last step.
+        var histograms = TensorBoardEventFile.Histograms(logs);
+        foreach (var t in new[] { "0.25", "0.50", "0.75", "1.00" })
+        {
+            var kappa = Assert.Single(scalars, s => s.Tag == $"kappa/t={t}");
+            var eigenvalues = Assert.Single(histograms, h => h.Tag == $"eigenvalues/t={t}");
+            Assert.Equal(60L, kappa.Step);
+            Assert.Equal(60L, eigenvalues.Step);
+            Assert.Equal(2, eigenvalues.Count);   // moons: d = 2
+            Assert.Equal(eigenvalues.Max / eigenvalues.Min, kappa.Value, 1e-5 * kappa.Value);
+        }
         // Wall times are seconds since the Unix epoch.
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         Assert.All(loss, s => Assert.InRange(s.WallTime, now - 3600, now + 3600));
