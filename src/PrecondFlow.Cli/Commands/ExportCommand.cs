@@ -29,7 +29,7 @@ internal static class ExportCommand
                 "and `train --init` starts training from the main flow's weights. " +
                 "onnx: the main flow's network (EMA weights when kept) as an ONNX graph (opset 17) with inputs x (batch, dim), t (batch, 1) and, " +
                 "when class-conditional, labels (batch) int64, and output 'output' (batch, dim): the velocity to integrate from t = 0 to 1 " +
-                "(P⁻¹ is not included).",
+                "(P and P⁻¹ are graphs of their own: see --graph).",
             DefaultValueFactory = _ => "safetensors",
         }.AcceptOnlyFromAmong(Formats);
         var graph = new Option<string>("--graph")

@@ -74,7 +74,7 @@ public class PreconditionerOnnxExportTests(ITestOutputHelper output) : IDisposab
     {
         var python = PythonInterpreter.WithModule("onnx");
         var files = new List<string>();
-        foreach (var kind in new[] { "identity", "whiten", "class-whiten", "realnvp-conditional", "whiten+realnvp" })
+        foreach (var kind in new[] { "identity", "whiten", "class-whiten", "realnvp", "realnvp-conditional", "whiten+realnvp" })
         {
             using var p = Fitted(kind);
             foreach (var inverse in new[] { false, true })
