@@ -10,7 +10,8 @@ namespace PrecondFlow.Reporting.TensorBoard;
 /// <summary>
 /// Training curves as a TensorBoard event file, written through TorchSharp's <c>torch.utils.tensorboard.SummaryWriter</c>
 /// (view with <c>tensorboard --logdir DIR</c>). As a progress receiver it records, per logging window of the main flow,
-/// <c>main-flow/loss</c>, <c>main-flow/learning_rate</c> and <c>main-flow/gradient_norm</c> (mean global norm before
+/// <c>main-flow/loss</c> (raw window means) and <c>main-flow/loss_ema</c> (their moving average), <c>main-flow/learning_rate</c>
+/// and <c>main-flow/gradient_norm</c> (mean global norm before
 /// clipping) at the window's step; <see cref="Preconditioner"/> records a learned preconditioner's loss as
 /// <c>preconditioner/KIND/loss</c>; <see cref="Conditioning"/> records κ(Cov x_t) snapshots and their eigenvalues; and
 /// <see cref="Scatter"/> a 2D point cloud as an image. Each event is appended and flushed as it is reported.
@@ -33,10 +34,22 @@ public sealed class TensorBoardLog : IProgress<TrainingProgress>
     /// <summary>The folder holding the event file.</summary>
     public string Folder => writer.LogDir;
 
-    /// <summary>Records the main flow's loss, learning rate and gradient norm (the last two when known) at the window's step.</summary>
+    /// <summary>Weight of the newest window in <c>loss_ema</c>: about the last 1/α = 10 windows count.</summary>
+    public const double LossEmaWeight = 0.1;
+
+    private double lossEma = double.NaN;
+
+    /// <summary>Records the main flow's loss (each window's mean as <c>loss</c>, and an exponential moving average of
+    /// those means as <c>loss_ema</c>, the steadier curve to judge a plateau by), learning rate and gradient norm (the last
+    /// two when known) at the window's step.</summary>
     public void Report(TrainingProgress value)
     {
         Scalar($"{prefix}/loss", value.Loss, value.Step);
+        if (double.IsFinite(value.Loss))
+        {
+            lossEma = double.IsNaN(lossEma) ? value.Loss : LossEmaWeight * value.Loss + (1 - LossEmaWeight) * lossEma;
+            Scalar($"{prefix}/loss_ema", lossEma, value.Step);
+        }
         if (double.IsFinite(value.LearningRate))
             Scalar($"{prefix}/learning_rate", value.LearningRate, value.Step);
         if (double.IsFinite(value.GradientNorm))

@@ -1,4 +1,5 @@
 using PrecondFlow.Tests.Cli;
+using PrecondFlow.Reporting.TensorBoard;
 using PrecondFlow.Training;
 
 namespace PrecondFlow.Tests.Reporting;
@@ -27,6 +28,17 @@ public class TensorBoardLogTests : IDisposable
         Assert.Equal([20L, 40L, 60L], loss.Select(s => s.Step));
         // The logged losses are the model's own loss trace (stored as float32 by TensorBoard).
         Assert.Equal(manifest.LossTrace.Select(p => (float)p.Loss), loss.Select(s => s.Value));
+        // loss_ema: the first window's loss, then α·loss + (1 − α)·previous, in float64 before TensorBoard's float32.
+        var expected = new List<float>();
+        double ema = double.NaN;
+        foreach (var point in manifest.LossTrace)
+        {
+            ema = double.IsNaN(ema) ? point.Loss : TensorBoardLog.LossEmaWeight * point.Loss + (1 - TensorBoardLog.LossEmaWeight) * ema;
+            expected.Add((float)ema);
+        }
+        var smoothed = scalars.Where(s => s.Tag == "main-flow/loss_ema").ToArray();
+        Assert.Equal([20L, 40L, 60L], smoothed.Select(s => s.Step));
+        Assert.Equal(expected, smoothed.Select(s => s.Value));
 
         var rates = scalars.Where(s => s.Tag == "main-flow/learning_rate").ToArray();
         Assert.Equal([20L, 40L, 60L], rates.Select(s => s.Step));
