@@ -8,7 +8,8 @@ namespace PrecondFlow.Bench.Workloads;
 /// <summary>
 /// The κ(t) diagnostic on 60 000 × 64 data at t = 0, 0.1, …, 1 through the library's
 /// <see cref="ConditioningAnalysis.Sampled(Tensor, IProbabilityPath, long, IReadOnlyList{double}?, Tensor?)"/>: one float64
-/// noise draw, x_t = t·x₁ + (1−t)·x₀, the covariance of x_t, its eigenvalues (eigvalsh) and κ = λ_max/λ_min, all float64.
+/// noise draw, the pairs' joint covariance in one pass, Cov(x_t) = t²C₁₁ + (1−t)²C₀₀ + t(1−t)(C₀₁ + C₁₀), its eigenvalues
+/// (eigvalsh) and κ = λ_max/λ_min, all float64.
 /// The diagnostic draws its noise on the CPU, so this workload keeps its data there on every device.
 /// </summary>
 internal sealed class KappaProfile : IWorkload

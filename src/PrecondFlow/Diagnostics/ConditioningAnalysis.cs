@@ -13,7 +13,8 @@ namespace PrecondFlow.Diagnostics;
 /// data when a preconditioner is used; comparing the two profiles shows what preconditioning bought.
 /// <list type="bullet">
 /// <item><see cref="Sampled(Tensor, IProbabilityPath, long, IReadOnlyList{double}?, Tensor?)"/>: draws
-/// x_t = α_t x₁ + σ_t x₀ with fresh seeded noise and measures the sample covariance (works for any path);</item>
+/// x_t = α_t x₁ + σ_t x₀ with fresh seeded noise and measures the sample covariance (works for any path; for an affine
+/// path from the pairs' joint covariance, measured once, so that no x_t is formed);</item>
 /// <item><see cref="Exact(Tensor, AffinePath, IReadOnlyList{double}?, Tensor?)"/>: uses
 /// Cov(x_t) = α_t² Cov(x₁) + σ_t² I, exact for an affine path since x₀ ~ N(0, I) is independent of x₁,
 /// so only the sampling error of Cov(x₁) remains.</item>
@@ -64,6 +65,9 @@ public static class ConditioningAnalysis
             }
         }
 
+        if (path is AffinePath affine)
+            return FromPairMoments(noise, data, affine, grid, labels is null ? null : classes);
+
         var spectra = new List<double[]>();
         var perClass = classes.ToDictionary(c => c.Label, _ => new List<double[]>());
         foreach (var t in grid)
@@ -75,6 +79,66 @@ public static class ConditioningAnalysis
                 perClass[label].Add(Spectrum(SampleCovariance.Of(xt.narrow(0, start, count))));
         }
         return Profile(grid, spectra, labels is null ? null : perClass);
+    }
+
+    /// <summary>Rows per block of the one pass over the pairs in <see cref="PairMoments"/>: bounds its scratch memory at
+    /// a few blocks of (rows × d) float64 whatever n is.</summary>
+    internal const int PairBlockRows = 8192;
+
+    /// <summary>
+    /// κ(t) of an affine path without forming x_t: the sample covariance is bilinear, so for x_t = α_t x₁ + σ_t x₀
+    /// Cov(x_t) = α_t² C₁₁ + σ_t² C₀₀ + α_tσ_t (C₀₁ + C₁₀), with the blocks C of the pairs' joint sample covariance
+    /// measured in one pass (<see cref="PairMoments"/>); each time then costs a d × d combination and eigvalsh. The same
+    /// numbers as forming x_t, up to float64 rounding, with memory flat in n and in the number of times.
+    /// </summary>
+    private static ConditioningProfile FromPairMoments(Tensor noise, Tensor data, AffinePath path, IReadOnlyList<double> grid,
+        List<(int Label, long Start, long Count)>? classes)
+    {
+        var whole = PairMoments(noise, data);
+        var spectra = grid.Select(t => Spectrum(Combine(whole, path, t))).ToList();
+        if (classes is null)
+            return Profile(grid, spectra, null);
+        var perClass = new Dictionary<int, List<double[]>>();
+        foreach (var (label, start, count) in classes)
+        {
+            using var perClassScope = NewDisposeScope();
+            var moments = PairMoments(noise.narrow(0, start, count), data.narrow(0, start, count));
+            perClass[label] = grid.Select(t => Spectrum(Combine(moments, path, t))).ToList();
+        }
+        return Profile(grid, spectra, perClass);
+    }
+
+    /// <summary>The blocks C₀₀, C₀₁, C₁₁ of the unbiased joint sample covariance of the pairs (x₀ᵢ, x₁ᵢ), float64: the
+    /// means first, then the centred cross products accumulated block by block.</summary>
+    private static (Tensor C00, Tensor C01, Tensor C11) PairMoments(Tensor x0, Tensor x1)
+    {
+        long n = x0.shape[0], d = x0.shape[1];
+        var mean0 = x0.mean([0], keepdim: true);
+        var mean1 = x1.mean([0], keepdim: true);
+        var c00 = zeros(d, d, dtype: ScalarType.Float64);
+        var c01 = zeros(d, d, dtype: ScalarType.Float64);
+        var c11 = zeros(d, d, dtype: ScalarType.Float64);
+        for (long start = 0; start < n; start += PairBlockRows)
+        {
+            using var block = NewDisposeScope();
+            long rows = Math.Min(PairBlockRows, n - start);
+            var a = x0.narrow(0, start, rows) - mean0;
+            var b = x1.narrow(0, start, rows) - mean1;
+            c00.add_(a.T.mm(a));
+            c01.add_(a.T.mm(b));
+            c11.add_(b.T.mm(b));
+        }
+        return (c00 / (n - 1), c01 / (n - 1), c11 / (n - 1));
+    }
+
+    /// <summary>Cov(α_t x₁ + σ_t x₀) = α² C₁₁ + σ² C₀₀ + ασ (C₀₁ + C₀₁ᵀ), exactly symmetric.</summary>
+    private static Tensor Combine((Tensor C00, Tensor C01, Tensor C11) moments, AffinePath path, double t)
+    {
+        using var scope = NewDisposeScope();
+        var s = path.Scheduler.At(tensor(t, dtype: ScalarType.Float64));
+        double alpha = s.Alpha.item<double>(), sigma = s.Sigma.item<double>();
+        var covariance = alpha * alpha * moments.C11 + sigma * sigma * moments.C00 + alpha * sigma * (moments.C01 + moments.C01.T);
+        return SymmetricMatrices.Symmetrize(covariance).MoveToOuterDisposeScope();
     }
 
     /// <summary>κ(t) from samples of x_t for a point cloud, per class when it is labelled.</summary>

@@ -1,4 +1,5 @@
 using PrecondFlow.Diagnostics;
+using PrecondFlow.LinearAlgebra;
 using PrecondFlow.Paths;
 using PrecondFlow.Theory;
 using TorchSharp;
@@ -50,6 +51,47 @@ public class ConditioningAnalysisTests
         // than the hard class, which is why the per-class profile matters.
         Assert.True(profile.Kappa[^1] < 1.5 && profile.PerClass[0].Kappa[^1] > 9.5);
         Assert.Equal(profile.PerClass[0].Kappa[^1], profile.WorstClassKappa()![^1]);
+    }
+
+    [Theory]
+    [InlineData("linear")]
+    [InlineData("vp")]
+    public void TheAffinePathsProfileFromPairMomentsIsTheCovarianceOfEveryXtFormedInFull(string pathName)
+    {
+        // Cov(α x₁ + σ x₀) is bilinear in the pairs, so the one-pass moments must give what forming x_t gives, with the
+        // same noise draw, up to float64 rounding: 1e-9 relative leaves 10⁶ ulps for sums over 20 000 rows. 20 000 rows
+        // span three blocks of the pass; an offset mean (50) checks the centring; two classes check the per-class moments.
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(11);
+        var x1 = randn(20_000, 5, dtype: float64, generator: generator) * tensor(new[] { 3.0, 1.0, 0.3, 0.1, 0.01 }) + 50;
+        var labels = (arange(20_000, dtype: int64) % 3 == 0).to_type(int64);
+        var path = AffinePath.FromName(pathName);
+        var profile = ConditioningAnalysis.Sampled(x1, path, seed: 7, labels: labels);
+
+        using var noiseGenerator = new Generator(7);
+        var noise = randn(20_000, 5, dtype: float64, generator: noiseGenerator);
+        var order = labels.argsort();
+        var (sortedData, sortedNoise, sortedLabels) = (x1.index_select(0, order), noise.index_select(0, order), labels.index_select(0, order));
+        for (int i = 0; i < profile.Times.Count; i++)
+        {
+            var t = full(20_000, 1, profile.Times[i], dtype: float64);
+            var xt = path.Sample(sortedNoise, sortedData, t).Xt;
+            AssertSpectrum(SymmetricMatrices.Eigenvalues(SampleCovariance.Of(xt)), profile.Eigenvalues[i], $"t = {profile.Times[i]}");
+            for (int k = 0; k < 2; k++)
+            {
+                var rows = (sortedLabels == k).nonzero().flatten();
+                AssertSpectrum(SymmetricMatrices.Eigenvalues(SampleCovariance.Of(xt.index_select(0, rows))), profile.PerClass![k].Eigenvalues[i],
+                    $"class {k}, t = {profile.Times[i]}");
+            }
+        }
+    }
+
+    private static void AssertSpectrum(Tensor expected, IReadOnlyList<double> actual, string where)
+    {
+        var values = expected.data<double>().ToArray();
+        Assert.Equal(values.Length, actual.Count);
+        for (int j = 0; j < values.Length; j++)
+            Assert.True(Math.Abs(values[j] - actual[j]) <= 1e-9 * Math.Abs(values[j]), $"{where}: eigenvalue {j} {actual[j]} vs {values[j]}");
     }
 
     [Theory]
