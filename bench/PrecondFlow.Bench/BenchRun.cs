@@ -37,6 +37,7 @@ internal static class BenchRun
 
             var results = new List<WorkloadResult>();
             SoakResult? soak = null;
+            double? sgemm = null;
             if (settings.Soak > 0)
             {
                 soak = TrainingSoak.Run(device, settings.Soak, settings.SoakEvery, point =>
@@ -45,6 +46,8 @@ internal static class BenchRun
             }
             else
             {
+                ErrorConsole.MarkupLine($"[grey]measuring the float32 matrix-product peak ({SgemmPeak.Size}³)…[/]");
+                sgemm = SgemmPeak.Measure(device);
                 foreach (var create in WorkloadCatalog.Select(settings.Only, plan))
                 {
                     using var workload = create();
@@ -54,7 +57,7 @@ internal static class BenchRun
             }
 
             var report = new BenchReport("precondflow", date, RuntimeInfo.Collect(device, libTorch), OpenMpEnvironment.Current(),
-                settings.Quick, results, soak);
+                settings.Quick, results, soak, sgemm);
             if (results.Count > 0)
                 console.Write(ResultTables.Workloads(report));
             if (soak is not null)

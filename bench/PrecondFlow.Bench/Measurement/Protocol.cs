@@ -33,7 +33,8 @@ internal static class Protocol
         var median = Median(seconds);
         return new WorkloadResult(workload.Name, workload.Shape, workload.Unit, workload.ItemsPerRepetition, plan.Warmup,
             seconds, median, workload.ItemsPerRepetition / median, (seconds.Max() - seconds.Min()) / median,
-            Mib(rssBefore), Mib(rssAfter), Mib(peak), peakIsPerWorkload, loadBefore, LoadAverage.OneMinute());
+            Mib(rssBefore), Mib(rssAfter), Mib(peak), peakIsPerWorkload, loadBefore, LoadAverage.OneMinute(),
+            workload.FlopsPerItem, workload.FlopsPerItem * workload.ItemsPerRepetition / median / 1e9);
     }
 
     public static double Median(IReadOnlyList<double> values)

@@ -17,6 +17,8 @@ namespace PrecondFlow.Bench.Measurement;
 /// the process's since it started (then it includes earlier workloads).</param>
 /// <param name="LoadBefore">One-minute load average before the workload.</param>
 /// <param name="LoadAfter">One-minute load average after it.</param>
+/// <param name="FlopsPerItem">Floating-point operations per item (<see cref="Workloads.IWorkload.FlopsPerItem"/>), or null.</param>
+/// <param name="Gflops">Achieved GFLOP/s: FlopsPerItem × ItemsPerSecond / 10⁹, or null.</param>
 internal sealed record WorkloadResult(
     string Name,
     string Shape,
@@ -32,4 +34,6 @@ internal sealed record WorkloadResult(
     double? PeakMib,
     bool PeakIsPerWorkload,
     double? LoadBefore,
-    double? LoadAfter);
+    double? LoadAfter,
+    double? FlopsPerItem = null,
+    double? Gflops = null);

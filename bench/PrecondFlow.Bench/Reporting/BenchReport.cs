@@ -18,4 +18,5 @@ internal sealed record BenchReport(
     string OmpWaitPolicy,
     bool Quick,
     IReadOnlyList<WorkloadResult> Results,
-    SoakResult? Soak);
+    SoakResult? Soak,
+    double? SgemmGflops = null);

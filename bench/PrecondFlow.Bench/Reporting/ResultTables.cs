@@ -20,7 +20,8 @@ internal static class ResultTables
             .AddColumn(new TableColumn("spread").RightAligned())
             .AddColumn(new TableColumn("RSS before → after").RightAligned())
             .AddColumn(new TableColumn("peak RSS").RightAligned())
-            .AddColumn(new TableColumn("load").RightAligned());
+            .AddColumn(new TableColumn("load").RightAligned())
+            .AddColumn(new TableColumn("GFLOP/s").RightAligned());
         foreach (var r in report.Results)
         {
             table.AddRow(
@@ -31,11 +32,15 @@ internal static class ResultTables
                 $"{100 * r.Spread:0}%",
                 $"{Mib(r.RssBeforeMib)} → {Mib(r.RssAfterMib)}",
                 Mib(r.PeakMib) + (r.PeakIsPerWorkload ? "" : "*"),
-                $"{Load(r.LoadBefore)}–{Load(r.LoadAfter)}");
+                $"{Load(r.LoadBefore)}–{Load(r.LoadAfter)}",
+                Gflops(r.Gflops, report.SgemmGflops));
         }
         table.Caption($"median of {report.Results.FirstOrDefault()?.RepetitionSeconds.Count ?? 0} timed repetitions after " +
                       $"{report.Results.FirstOrDefault()?.Warmup ?? 0} warm-up; spread = (max − min)/median; " +
                       "load = 1-min load average before–after" +
+                      (report.SgemmGflops is { } peak
+                          ? $"; GFLOP/s = counted operations × throughput, with its share of the machine's float32 matrix-product peak, {peak:0.0} GFLOP/s ({SgemmPeak.Size}³)"
+                          : "") +
                       (report.Results.Any(r => !r.PeakIsPerWorkload) ? "; * peak since process start" : ""));
         return table;
     }
@@ -65,4 +70,11 @@ internal static class ResultTables
     private static string Mib(double? mib) => mib is { } m ? $"{m:0} MiB" : "n/a";
 
     private static string Load(double? load) => load is { } l ? l.ToString("0.0", CultureInfo.InvariantCulture) : "?";
+
+    private static string Gflops(double? achieved, double? peak) => achieved switch
+    {
+        null => "—",
+        { } value when peak is > 0 => string.Create(CultureInfo.InvariantCulture, $"{value:0.0} ({100 * value / peak.Value:0}%)"),
+        { } value => value.ToString("0.0", CultureInfo.InvariantCulture),
+    };
 }

@@ -38,6 +38,9 @@ internal sealed class FlowSampling : IWorkload
         labels = Sampler.BalancedLabels(PaperShapes.SamplePoints, PaperShapes.Classes, device);
     }
 
+    /// <summary>RK4: 4 network evaluations per step of 2·W each (W: the MLP's weight multiply-adds), per sample.</summary>
+    public double? FlopsPerItem => this.field is null ? null : 4.0 * PaperShapes.SolverSteps * 2 * FlopCounts.MatrixWeights(this.field);
+
     public void Run()
     {
         using var scope = NewDisposeScope();

@@ -36,6 +36,9 @@ internal sealed class FlowTrainingStep : IWorkload
         trainer = new FlowTrainer(field, PaperShapes.Model, PaperShapes.Training(steps: int.MaxValue));
     }
 
+    /// <summary>Forward 2·W and backward 4·W per point (W: the multiply-adds of the MLP's weight matrices), times the batch.</summary>
+    public double? FlopsPerItem => trainer is null ? null : 6.0 * FlopCounts.MatrixWeights(trainer.Field) * PaperShapes.BatchSize;
+
     public void Run()
     {
         var t = trainer ?? throw new InvalidOperationException("Setup was not called.");

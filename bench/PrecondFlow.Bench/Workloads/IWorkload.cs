@@ -26,4 +26,8 @@ internal interface IWorkload : IDisposable
 
     /// <summary>One timed repetition. Must leave no tensor behind (everything in a dispose scope).</summary>
     void Run();
+
+    /// <summary>Floating-point operations per item (a multiply-add counts 2), known after <see cref="Setup"/>; null where
+    /// the work is not arithmetic-bound in a countable way (e.g. an assignment solver).</summary>
+    double? FlopsPerItem => null;
 }

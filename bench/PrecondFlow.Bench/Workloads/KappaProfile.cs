@@ -32,6 +32,10 @@ internal sealed class KappaProfile : IWorkload
         cloud.Labels?.Dispose();
     }
 
+    /// <summary>The pair moments: three (d × n)·(n × d) products, 6·n·d²; the per-time d × d work and eigvalsh are
+    /// O(d³) and left out.</summary>
+    public double? FlopsPerItem => 6.0 * PaperShapes.DataPoints * PaperShapes.Dim * PaperShapes.Dim;
+
     public void Run()
     {
         using var scope = NewDisposeScope();

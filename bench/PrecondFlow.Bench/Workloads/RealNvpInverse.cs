@@ -32,6 +32,10 @@ internal sealed class RealNvpInverse : IWorkload
         points = randn(new long[] { PaperShapes.SamplePoints, PaperShapes.Dim }, generator: generator);
     }
 
+    /// <summary>One pass of every coupling's MLP per point: about 2·P (P: RealNVP's parameters, biases counted as weights,
+    /// about 1% too many).</summary>
+    public double? FlopsPerItem => flow is null ? null : 2.0 * flow.ParameterCount;
+
     public void Run()
     {
         using var scope = NewDisposeScope();

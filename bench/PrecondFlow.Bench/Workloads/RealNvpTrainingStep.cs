@@ -31,6 +31,9 @@ internal sealed class RealNvpTrainingStep : IWorkload
         flow = new RealNvp(PaperShapes.Dim, PaperShapes.RealNvp(stepsPerRepetition));
     }
 
+    /// <summary>Forward 2·P and backward 4·P per point (P: RealNVP's parameters, biases counted as weights), times the batch.</summary>
+    public double? FlopsPerItem => flow is null ? null : 6.0 * flow.ParameterCount * PaperShapes.BatchSize;
+
     public void Run() => flow!.Train(data!);
 
     public void Dispose()
