@@ -33,8 +33,8 @@ public static class CouplingsReport
         {
             Json.WriteFile(Path.Combine(staging, ResultsFile), Document(result, command, runtime));
             AtomicFile.WriteAllText(Path.Combine(staging, ReportFile), Markdown(result, command));
-            WritePanels(Path.Combine(staging, QualityFigure), result.Problems.Select(QualityPlot).ToArray(), columns: result.Problems.Count);
-            WritePanels(Path.Combine(staging, LossFigure), result.Problems.Select(LossPlot).ToArray(), columns: result.Problems.Count);
+            WritePanels(Path.Combine(staging, QualityFigure), result.Problems.Select(QualityPlot).ToArray(), columns: result.Problems.Count, width: 820);
+            WritePanels(Path.Combine(staging, LossFigure), result.Problems.Select(LossPlot).ToArray(), columns: result.Problems.Count, width: 820);
             foreach (var problem in result.Problems)
                 WritePanels(Path.Combine(staging, SamplesFigure(problem.Problem)), SamplePlots(problem).ToArray(), columns: 4);
         });
@@ -238,7 +238,8 @@ public static class CouplingsReport
 
     private static Plot QualityPlot(CouplingProblemResult problem)
     {
-        var plot = Charts.NewPlot(problem.Title, "network evaluations (NFE, log scale)", "SW₂ to held-out target (log scale)");
+        var plot = Charts.NewPlot($"{problem.Title} (solid: Euler, dashed: RK4)", "network evaluations (NFE, log scale)",
+            "SW₂ to held-out target (mean over seeds, log scale)");
         var palette = new ScottPlot.Palettes.Category10();
         for (int a = 0; a < problem.Arms.Count; a++)
         {
@@ -254,12 +255,14 @@ public static class CouplingsReport
                 line.LineWidth = 2;
                 line.MarkerSize = 5;
                 line.LinePattern = solver == "rk4" ? LinePattern.Dashed : LinePattern.Solid;
-                line.LegendText = $"{arm.Arm.Key} {(solver == "rk4" ? "RK4 (dashed)" : "Euler")}";
+                if (solver == "euler")
+                    line.LegendText = arm.Arm.Key;
             }
         }
-        LogTicks(plot.Axes.Bottom);
+        double[] nfes = [2, 4, 8, 16, 100];
+        plot.Axes.Bottom.SetTicks(nfes.Select(Math.Log10).ToArray(), nfes.Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray());
         LogTicks(plot.Axes.Left);
-        plot.ShowLegend();
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
@@ -279,7 +282,7 @@ public static class CouplingsReport
             line.LegendText = arm.Arm.Key;
         }
         LogTicks(plot.Axes.Left);
-        plot.ShowLegend();
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
