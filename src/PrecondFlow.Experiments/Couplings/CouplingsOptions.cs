@@ -16,18 +16,18 @@ namespace PrecondFlow.Experiments.Couplings;
 /// <param name="SinkhornTolerance">Sinkhorn stops when the L1 error of the plan's row marginal is below this.</param>
 /// <param name="Kappa">Condition number of the elongated Gaussian target of the anisotropic problem.</param>
 public sealed record CouplingsOptions(
-    int Steps = 1000,
+    int Steps = 700,
     int BatchSize = 256,
     double LearningRate = 1e-3,
-    int WarmupSteps = 50,
+    int WarmupSteps = 35,
     int[]? Hidden = null,
     int LogEvery = 25,
     int TrainCount = 10_000,
     int TestCount = 1_000,
-    int StraightnessPoints = 500,
+    int StraightnessPoints = 250,
     int StraightnessSteps = 100,
-    double SinkhornEpsilon = 0.1,
-    int SinkhornIterations = 200,
+    double SinkhornEpsilon = 0.2,
+    int SinkhornIterations = 50,
     double SinkhornTolerance = 1e-3,
     double Kappa = 1_000)
 {
@@ -39,7 +39,7 @@ public sealed record CouplingsOptions(
 
     /// <summary>A budget of seconds, for trying things and for tests; its numbers say nothing.</summary>
     public static CouplingsOptions Quick { get; } = new(Steps: 40, BatchSize: 64, WarmupSteps: 5, Hidden: [16, 16], LogEvery: 10,
-        TrainCount: 500, TestCount: 100, StraightnessPoints: 50, StraightnessSteps: 20, SinkhornIterations: 50);
+        TrainCount: 500, TestCount: 100, StraightnessPoints: 50, StraightnessSteps: 20, SinkhornIterations: 20);
 
     /// <summary><see cref="Quick"/> or <see cref="Default"/>.</summary>
     public static CouplingsOptions For(bool quick) => quick ? Quick : Default;

@@ -293,12 +293,12 @@ public static class CouplingsReport
         {
             var plot = Charts.NewPlot($"{arm.Arm.Key}, {solver} NFE {CouplingsExperiment.Nfe(solver, steps)}", "x₁", "x₂");
             var target = plot.Add.Markers(problem.Target.X.ToArray(), problem.Target.Y.ToArray());
-            target.MarkerSize = 2;
+            target.MarkerSize = 3;
             target.Color = Colors.Gray.WithAlpha(0.5);
             target.LegendText = "held-out target";
             var samples = problem.LowNfeSamples[arm.Arm.Key];
             var markers = plot.Add.Markers(samples.X.ToArray(), samples.Y.ToArray());
-            markers.MarkerSize = 2;
+            markers.MarkerSize = 3;
             markers.Color = Colors.OrangeRed.WithAlpha(0.6);
             markers.LegendText = "transported source points";
             plot.Axes.SquareUnits();
