@@ -16,10 +16,10 @@ namespace PrecondFlow.Experiments.Couplings;
 /// <param name="SinkhornTolerance">Sinkhorn stops when the L1 error of the plan's row marginal is below this.</param>
 /// <param name="Kappa">Condition number of the elongated Gaussian target of the anisotropic problem.</param>
 public sealed record CouplingsOptions(
-    int Steps = 700,
+    int Steps = 500,
     int BatchSize = 256,
     double LearningRate = 1e-3,
-    int WarmupSteps = 35,
+    int WarmupSteps = 25,
     int[]? Hidden = null,
     int LogEvery = 25,
     int TrainCount = 10_000,
