@@ -171,8 +171,10 @@ public static class CouplingsReport
         int rk4Last = CouplingsExperiment.SolverGrid.Count - 1;
         int n = result.Seeds.Count;
         lines.Add(Invariant($"How differences are judged: per seed the two arms share data, initial weights and minibatches, so the ") +
-            Invariant($"paired difference (B − A) is averaged over the {n} seeds; a difference is called clear when its mean exceeds twice its ") +
-            "standard error (sd/√n), and within seed noise otherwise" + (n < 3 ? "; with fewer than 3 seeds nothing is called clear." : "."));
+            Invariant($"paired difference (B − A) is averaged over the {n} seeds; a difference is called clear when a paired t-test rejects ") +
+            (n < 2 ? "equality at the 5 % level, which one seed cannot do: nothing is called clear." :
+                Invariant($"equality at the 5 % level (|mean| > {StudentT975(n - 1):G3} standard errors sd/√n for {n} seeds), and within seed noise otherwise. ")) +
+            "Few seeds make this test weak: \"within seed noise\" is not evidence of no difference.");
         foreach (var problem in result.Problems)
         {
             string p = $"**{problem.Title}**";
@@ -194,6 +196,15 @@ public static class CouplingsReport
                 CompareStraightness(problem, "ot·whiten·data", "ot·whiten", n) + ".");
         }
         return lines;
+    }
+
+    /// <summary>The two-sided 95 % quantile of Student's t with <paramref name="degrees"/> degrees of freedom (tabulated to 20;
+    /// 2.09 beyond, slightly conservative), so that "clear" means a paired t-test rejects equality at the 5 % level.</summary>
+    internal static double StudentT975(int degrees)
+    {
+        double[] table = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+            2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086];
+        return degrees < 1 ? double.PositiveInfinity : degrees <= table.Length ? table[degrees - 1] : 2.09;
     }
 
     private static int IndexOf(string solver, int steps)
@@ -227,7 +238,7 @@ public static class CouplingsReport
         var d = MeanStd.Of(differences);
         double standardError = d.Std / Math.Sqrt(n);
         int lower = differences.Count(x => x < 0);
-        string verdict = n < 3 || Math.Abs(d.Mean) <= 2 * standardError
+        string verdict = n < 2 || Math.Abs(d.Mean) <= StudentT975(n - 1) * standardError
             ? "within seed noise"
             : d.Mean < 0 ? $"{b.Arm.Key} clearly lower" : $"{b.Arm.Key} clearly higher";
         return Invariant($"{a.Arm.Key} → {b.Arm.Key}: {what} {va.Average():G3} → {vb.Average():G3} ") +
