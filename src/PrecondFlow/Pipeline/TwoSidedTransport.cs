@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PrecondFlow.Couplings;
 using PrecondFlow.Data;
 using PrecondFlow.Fields;
 using PrecondFlow.Preconditioning;
@@ -10,8 +11,9 @@ namespace PrecondFlow.Pipeline;
 
 /// <summary>
 /// A flow between two data sets with a preconditioner on each side (paper App. G.1, Fig. 11): a source map S and a target
-/// map T (either may be the identity) and a main flow F trained by flow matching with the independent coupling from
-/// S(x₀), x₀ a source point, to T(x₁), x₁ a target point. A source point is transported by x₁ = T⁻¹(F(S(x₀))); a target
+/// map T (either may be the identity) and a main flow F trained by flow matching from S(x₀), x₀ a source point, to T(x₁),
+/// x₁ a target point, with the coupling of the training options (independent by default; a minibatch OT coupling measures
+/// its cost between S(x₀) and T(x₁), or between x₀ and x₁ with <see cref="CouplingSpace.Data"/>). A source point is transported by x₁ = T⁻¹(F(S(x₀))); a target
 /// point is carried back by x₀ = S⁻¹(F⁻¹(T(x₁))). With both maps the identity this is plain flow matching between the
 /// two data sets.
 /// </summary>
@@ -135,7 +137,10 @@ public sealed class TwoSidedTransport : IDisposable
         }
         transport.TrainingSource = mappedSource;
         transport.TrainingTarget = mappedTarget;
-        trainer.Train(mappedTarget, progress: progress, source: mappedSource, callback: step =>
+        // A data-space coupling compares x₀ and x₁ before S and T (row for row the same points); a flow-space one S(x₀), T(x₁).
+        bool dataSpace = options.CouplingOrDefault.Space == CouplingSpace.Data && !options.CouplingOrDefault.IsIndependent;
+        trainer.Train(mappedTarget, progress: progress, source: mappedSource,
+            couplingView: dataSpace ? Unlabelled(target) : null, sourceCouplingView: dataSpace ? Unlabelled(source) : null, callback: step =>
         {
             transport.Times = transport.Times with { MainFlowSeconds = trainer.Seconds };
             onLog?.Invoke(transport, step);

@@ -92,14 +92,23 @@ public sealed class FlowTrainer : IDisposable
     /// <see cref="CouplingSpace.Data"/>: row for row the same points before the preconditioner. Null: the coupling's cost
     /// is measured on <paramref name="data"/> itself (the flow's space). Ignored by the independent coupling.
     /// </param>
+    /// <param name="sourceCouplingView">
+    /// The same for <paramref name="source"/>: row for row the source points before a source-side map (a two-sided
+    /// transport), so that a data-space coupling compares both ends in data space. Null: the source points as given.
+    /// </param>
     public TrainingResult Train(PointCloud data, int? untilStep = null, IProgress<TrainingProgress>? progress = null,
-        Action<int>? callback = null, CancellationToken cancellation = default, PointCloud? source = null, PointCloud? couplingView = null)
+        Action<int>? callback = null, CancellationToken cancellation = default, PointCloud? source = null, PointCloud? couplingView = null,
+        PointCloud? sourceCouplingView = null)
     {
         CheckData(data);
         if (couplingView is not null && couplingView.Count != data.Count)
             throw new ArgumentException(
                 $"The coupling's view of the data has {couplingView.Count} points but the data have {data.Count}; give the same points before the preconditioner.",
                 nameof(couplingView));
+        if (sourceCouplingView is not null && (source is null || sourceCouplingView.Count != source.Count))
+            throw new ArgumentException(
+                $"The coupling's view of the source has {sourceCouplingView.Count} points but the source has {source?.Count ?? 0}; give the same source points before the source map.",
+                nameof(sourceCouplingView));
         int end = Math.Min(untilStep ?? Options.Steps, Options.Steps);
         // Owned by this call: on another device these are whole copies of the data, freed here rather than by the GC.
         using var points = data.Points.to(Field.parameters().First().dtype, Device);
@@ -112,7 +121,8 @@ public sealed class FlowTrainer : IDisposable
         using var view = coupling is not null && couplingView is not null && Options.CouplingOrDefault.Space == CouplingSpace.Data
             ? couplingView.Points.to(points.dtype, Device)
             : null;
-        var batch = new MinibatchSources(points, labels, sourcePoints, targetClasses, sourceClasses, classDraw, view);
+        using var sourceView = view is not null && sourceCouplingView is not null ? sourceCouplingView.Points.to(points.dtype, Device) : null;
+        var batch = new MinibatchSources(points, labels, sourcePoints, targetClasses, sourceClasses, classDraw, view, sourceView);
         var clock = Stopwatch.StartNew();
         Field.train();
         loop.Run(Step, end, _ => new StepLoss(LossOnMinibatch(batch)),
@@ -135,7 +145,7 @@ public sealed class FlowTrainer : IDisposable
 
     /// <summary>What one minibatch is drawn from (tensors owned by <see cref="Train"/>).</summary>
     private sealed record MinibatchSources(Tensor Points, Tensor? Labels, Tensor? SourcePoints, Tensor? TargetClasses,
-        Tensor? SourceClasses, ClassMatchedDraw? ClassDraw, Tensor? CouplingView);
+        Tensor? SourceClasses, ClassMatchedDraw? ClassDraw, Tensor? CouplingView, Tensor? SourceCouplingView);
 
     private Tensor LossOnMinibatch(MinibatchSources from)
     {
@@ -150,6 +160,7 @@ public sealed class FlowTrainer : IDisposable
         Tensor? y1 = from.TargetClasses?.index_select(0, index);
         Tensor? y0 = null;
         Tensor x0;
+        Tensor? x0View = null;
         if (from.SourcePoints is null)
         {
             x0 = randn(x1.shape, dtype: x1.dtype, device: Device, generator: generator);
@@ -160,11 +171,12 @@ public sealed class FlowTrainer : IDisposable
                 ? from.ClassDraw.Draw(y1!, generator)
                 : randint(from.SourcePoints.shape[0], new long[] { Options.BatchSize }, dtype: ScalarType.Int64, device: Device, generator: generator);
             x0 = from.SourcePoints.index_select(0, sourceIndex);
+            x0View = from.SourceCouplingView?.index_select(0, sourceIndex);
             y0 = from.SourceClasses?.index_select(0, sourceIndex);
         }
         if (coupling is not null)
         {
-            var pairs = coupling.Pair(x0, from.CouplingView?.index_select(0, index) ?? x1, y0, y1, generator);
+            var pairs = coupling.Pair(x0View ?? x0, from.CouplingView?.index_select(0, index) ?? x1, y0, y1, generator);
             x0 = x0.index_select(0, pairs.SourceIndex);
             x1 = x1.index_select(0, pairs.TargetIndex);
             y = y?.index_select(0, pairs.TargetIndex);

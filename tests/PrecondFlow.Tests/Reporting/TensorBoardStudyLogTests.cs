@@ -119,6 +119,6 @@ public class TensorBoardStudyLogTests(ITestOutputHelper output) : IDisposable
     {
         var outcome = CliRunner.Run("reproduce", "table2", "--quick", "--out", Path.Combine(folder, "t2"), "--tensorboard", Path.Combine(folder, "runs"));
         Assert.Equal(2, outcome.ExitCode);
-        Assert.Contains("--tensorboard applies to the 2D experiments", outcome.Error);
+        Assert.Contains("--tensorboard applies to the 2D convergence studies", outcome.Error);
     }
 }
