@@ -30,15 +30,6 @@ public class ReproduceCommandTests : IDisposable
     }
 
     [Fact]
-    public void FewerThanThreeSeedsAreRejectedForATwoDExperimentBecauseAVerdictNeedsThem()
-    {
-        var outcome = CliRunner.Run("reproduce", "table1", "--quick", "--seeds", "2", "--out", Out);
-        Assert.Equal(2, outcome.ExitCode);
-        Assert.Contains("at least 3 paired seeds", System.Text.RegularExpressions.Regex.Replace(outcome.Error, @"\s+", " "));
-        Assert.False(Directory.Exists(Out));
-    }
-
-    [Fact]
     public void OneSeedIsRejectedForTable2BecauseNoSpreadCouldBeReported()
     {
         var outcome = CliRunner.Run("reproduce", "table2", "--quick", "--seeds", "1", "--out", Out);

@@ -2,7 +2,8 @@ using PrecondFlow.Tests.Cli;
 
 namespace PrecondFlow.Tests.Experiments.Studies;
 
-/// <summary>`precondflow reproduce study-2d` on the command line rejects what it cannot honour before running anything.</summary>
+/// <summary>`precondflow reproduce study-2d` (and the paper's 2D experiments, its regimes) on the command line rejects what it
+/// cannot honour before running anything.</summary>
 public class ReproduceStudy2DCommandTests : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("precondflow-study-2d-cli-").FullName;
@@ -11,10 +12,15 @@ public class ReproduceStudy2DCommandTests : IDisposable
 
     private string Out => Path.Combine(folder, "report");
 
-    [Fact]
-    public void FewerThanThreeSeedsAreRejectedAndNothingIsWritten()
+    [Theory]
+    [InlineData("study-2d")]
+    [InlineData("fig2")]
+    [InlineData("table1")]
+    [InlineData("fig11")]
+    [InlineData("all-2d")]
+    public void FewerThanThreeSeedsAreRejectedAndNothingIsWritten(string experiment)
     {
-        var outcome = CliRunner.Run("reproduce", "study-2d", "--quick", "--seeds", "2", "--out", Out);
+        var outcome = CliRunner.Run("reproduce", experiment, "--quick", "--seeds", "2", "--out", Out);
         Assert.Equal(2, outcome.ExitCode);
         Assert.Contains("at least 3 paired seeds", System.Text.RegularExpressions.Regex.Replace(outcome.Error, @"\s+", " "));
         Assert.False(Directory.Exists(Out));
