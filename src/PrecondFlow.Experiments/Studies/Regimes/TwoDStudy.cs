@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Experiments.TwoD.Internal;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Experiments.Studies.Regimes;
@@ -34,8 +35,10 @@ public static class TwoDStudy
     {
         settings.Validate();
         var clock = Stopwatch.StartNew();
+        // Each regime's stages carry its id: a run of several regimes shows which one is at work.
         var results = regimes.Select(r => new RegimeResult(r,
-            ConvergenceStudy.Run(r.Options, r.Data, device, progress, observer: observer?.ForRegime(r.Id)))).ToArray();
+            ConvergenceStudy.Run(r.Options, r.Data, device, progress is null ? null : new PrefixedProgress(progress, r.Id),
+                observer: observer?.ForRegime(r.Id)))).ToArray();
         var steps = TwoDStudyRegimes.QualitySteps(settings.Quick);
         var curved = regimes.Where(r => r.Group == "c").ToArray();
         var bar = (progress ?? IExperimentProgress.None).AddStage("RealNVP quality ablation", curved.Length);

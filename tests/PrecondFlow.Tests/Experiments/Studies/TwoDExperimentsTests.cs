@@ -74,4 +74,31 @@ public class TwoDExperimentsTests
         Assert.Contains("fig2, table1, fig11, all-2d, study-2d", error.Message);
         Assert.Contains("fig2", error.Message[(error.Message.IndexOf("study-2d", StringComparison.Ordinal) + 8)..]);
     }
+
+    [Fact]
+    public void EveryProgressStageNamesItsRegime()
+    {
+        // Without the regime in the stage name a long run of several regimes cannot tell which one is at work.
+        var progress = new RecordingProgress();
+        TwoDStudy.Run(TwoDExperiments.Fig2, Settings, TorchSharp.torch.CPU, progress);
+        var regimes = TwoDExperiments.Regimes(TwoDExperiments.Fig2, Settings).Select(r => r.Id).ToArray();
+        foreach (var regime in regimes)
+        {
+            Assert.Contains($"{regime} · learning rates", progress.Stages);
+            Assert.Contains($"{regime} · whiten", progress.Stages);
+        }
+        Assert.All(progress.Stages.Where(s => !s.StartsWith("RealNVP quality", StringComparison.Ordinal)),
+            s => Assert.Contains(regimes, r => s.StartsWith($"{r} · ", StringComparison.Ordinal)));
+    }
+
+    private sealed class RecordingProgress : PrecondFlow.Experiments.TwoD.IExperimentProgress
+    {
+        public List<string> Stages { get; } = [];
+
+        public IProgress<(double Done, string Status)> AddStage(string name, double total)
+        {
+            Stages.Add(name);
+            return new Progress<(double, string)>();
+        }
+    }
 }
