@@ -17,6 +17,10 @@ public static class PointSeries
         return new Series(name, x, y);
     }
 
+    /// <summary>The first two coordinates of points given as rows (rows with one coordinate at height 0) as a scatter series.</summary>
+    public static Series FromRows(string name, IReadOnlyList<double[]> rows) =>
+        new(name, rows.Select(r => r[0]).ToArray(), rows.Select(r => r.Length > 1 ? r[1] : 0).ToArray());
+
     /// <summary>The first <paramref name="count"/> trajectories of a kept solver trajectory, as (x, y) polylines.</summary>
     public static IReadOnlyList<(double[] X, double[] Y)> Trajectories(IReadOnlyList<Tensor> states, int count)
     {

@@ -1,7 +1,6 @@
 using System.Text;
 using PrecondFlow.Experiments.Studies;
 using PrecondFlow.Experiments.Studies.Regimes;
-using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Experiments.TwoD.Internal;
 
 namespace PrecondFlow.Reporting.Studies;
@@ -48,9 +47,5 @@ internal static class FinalTables
         }
     }
 
-    private static string Final(StudyArm arm, string key)
-    {
-        var values = arm.Metrics[key].Select(s => s[^1]).Where(double.IsFinite).ToArray();
-        return values.Length == 0 ? "n/a" : MeanStd.Of(values).ToString();
-    }
+    private static string Final(StudyArm arm, string key) => StudyReport.Final(arm, key) is { Count: > 0 } final ? final.ToString() : "n/a";
 }

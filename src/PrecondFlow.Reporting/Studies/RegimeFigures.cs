@@ -34,8 +34,7 @@ public static partial class RegimeFigures
         foreach (var arm in drawn)
         {
             string file = FileName(arm.Name);
-            var samples = new Series($"{arm.Name}: {what}", arm.FinalSamples!.Select(r => r[0]).ToArray(),
-                arm.FinalSamples!.Select(r => r.Length > 1 ? r[1] : 0).ToArray());
+            var samples = PointSeries.FromRows($"{arm.Name}: {what}", arm.FinalSamples!);
             Charts.Scatter(Path.Combine(folder, file), $"{regime.Regime.Id}: {arm.Name} (seed 0, step {arm.Steps[^1]})", [data, samples]);
             written.Add((arm, file));
         }

@@ -225,7 +225,8 @@ public static class StudyReport
         return lines;
     }
 
-    private static MeanStd Final(StudyArm arm, string key)
+    /// <summary>An arm's final value of a metric over the seeds (finite values only; Count 0 when there are none).</summary>
+    internal static MeanStd Final(StudyArm arm, string key)
     {
         var values = arm.Metrics[key].Select(s => s[^1]).Where(double.IsFinite).ToArray();
         return values.Length > 0 ? MeanStd.Of(values) : new MeanStd(double.NaN, double.NaN, 0);

@@ -85,7 +85,7 @@ public sealed class TensorBoardLog : IProgress<TrainingProgress>
         var file = Path.Combine(Path.GetTempPath(), $"precondflow-tensorboard-{Guid.NewGuid():N}.png");
         try
         {
-            var series = new Series("samples", points.Select(r => r[0]).ToArray(), points.Select(r => r.Length > 1 ? r[1] : 0).ToArray());
+            var series = PointSeries.FromRows("samples", points);
             Charts.Scatter(file, title, [series], width: ScatterSize, height: ScatterSize);
             Image(tag, file, step);
         }
