@@ -30,6 +30,7 @@ public static class PrecondFlowCommand
         TheoryCommand.Create(),
         ReproduceCommand.Create(),
         StudyCommand.Create(),
+        StudyJobCommand.Create(),
     };
 
     /// <summary>Global: every error also prints its stack trace.</summary>

@@ -56,13 +56,23 @@ internal static class ReproduceCommand
         };
         var threads = new Option<int?>("--threads")
         {
-            Description = "libtorch's intra-op threads (default: libtorch's own choice). The 2D models are small: on a busy machine 1 thread " +
-                "is often many times faster than 2.",
+            Description = "libtorch's intra-op threads (default: libtorch's own choice; for the 2D experiments, threads per worker, default 1). " +
+                "The 2D models are small: on a busy machine 1 thread is often many times faster than 2.",
         };
         threads.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int?>() is < 1)
                 result.AddError("--threads must be a positive whole number.");
+        });
+        var workers = new Option<int?>("--workers")
+        {
+            Description = "2D experiments: regimes (and RealNVP ablations) run at the same time, one thread each (default: the number of cores). " +
+                "The numbers do not depend on it.",
+        };
+        workers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+                result.AddError("--workers must be a positive whole number.");
         });
         var tensorboard = new Option<string?>("--tensorboard")
         {
@@ -76,7 +86,7 @@ internal static class ReproduceCommand
         var command = new Command("reproduce",
             "Reproduce one of the paper's experiments: train every arm for every seed and write results.json, PNG figures and report.md.")
         {
-            experiment, seeds, quick, output, threads, dataset, dataDir, cacheDir, paper, tensorboard, device, libtorch,
+            experiment, seeds, quick, output, threads, workers, dataset, dataDir, cacheDir, paper, tensorboard, device, libtorch,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -87,12 +97,14 @@ internal static class ReproduceCommand
             if (!images && (Given(parse, dataset) || Given(parse, dataDir) || Given(parse, cacheDir) || parse.GetValue(paper)))
                 throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
             bool couplings = name == CouplingsExperiment.Id;
+            if ((images || couplings) && Given(parse, workers))
+                throw new ArgumentException($"--workers applies to the 2D convergence studies, not to {name}.");
             if ((images || couplings) && Given(parse, tensorboard))
                 throw new ArgumentException($"--tensorboard applies to the 2D convergence studies, not to {name}.");
             if (couplings)
                 return ReproduceCouplings.Run(parse, seeds, quick, output, threads, device, libtorch);
             if (!images)
-                return RunTwoD(name, parse, seeds, quick, output, threads, device, libtorch, tensorboard);
+                return RunTwoD(name, parse, seeds, quick, output, threads, workers, device, libtorch, tensorboard);
             int seedCount = Given(parse, seeds) ? parse.GetValue(seeds) : 2;
             var budget = parse.GetValue(quick) ? ImageBudget.Quick : parse.GetValue(paper) ? ImageBudget.Paper : ImageBudget.Default;
             var imageSettings = new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget,
@@ -133,19 +145,21 @@ internal static class ReproduceCommand
     /// <summary>`reproduce fig2 | table1 | fig11 | all-2d | study-2d`: every regime's convergence study, a sub-folder each,
     /// and the claims report.</summary>
     private static int RunTwoD(string name, ParseResult parse, Option<int> seeds, Option<bool> quick, Option<string?> output,
-        Option<int?> threads, Option<string> device, Option<string?> libtorch, Option<string?> tensorboard)
+        Option<int?> threads, Option<int?> workers, Option<string> device, Option<string?> libtorch, Option<string?> tensorboard)
     {
-        var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick));
+        var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick),
+            Workers: parse.GetValue(workers) ?? Environment.ProcessorCount, IntraOpThreads: parse.GetValue(threads) ?? 1);
         settings.Validate();
         var folder = parse.GetValue(output) ?? $"precondflow-{name}";
         var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
-        if (parse.GetValue(threads) is { } count)
-            TorchSharp.torch.set_num_threads(count);
         var runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch));
         var result = ProgressDisplay.Run(stages =>
         {
-            var study = TwoDStudy.Run(name, settings, dev, new StageProgress(stages),
-                parse.GetValue(tensorboard) is { } logs ? new Reporting.TensorBoard.TensorBoardStudyLog(logs) : null);
+            var progress = new StageProgress(stages);
+            var logs = parse.GetValue(tensorboard);
+            var launcher = new ChildProcessJobs(name, settings, parse.GetValue(device)!, parse.GetValue(libtorch), logs, progress);
+            var study = TwoDStudy.Run(settings, TwoDExperiments.Regimes(name, settings), dev, progress, name,
+                logs is null ? null : new Reporting.TensorBoard.TensorBoardStudyLog(logs), launcher);
             TwoDStudyReport.Write(folder, study, new { runtime, omp_num_threads = ProcessEnvironment.OmpNumThreads });
             return study;
         });

@@ -43,6 +43,8 @@ public static class TwoDStudyReport
                 command,
                 seeds = result.Settings.Seeds,
                 budget = result.Settings.Quick ? "quick" : "default",
+                workers = result.Settings.Workers,
+                intra_op_threads = result.Settings.IntraOpThreads,
                 wall_seconds = result.WallSeconds,
                 regimes = result.Regimes.Select(r => new { id = r.Regime.Id, group = r.Regime.Group, title = r.Regime.Title,
                     data = r.Study.DataDescription, wall_seconds = r.Study.WallSeconds }),
@@ -103,7 +105,8 @@ public static class TwoDStudyReport
         var md = new StringBuilder();
         md.Append($"# {TwoDExperiments.Title(result.Experiment)}\n\n");
         md.Append(string.Create(Invariant,
-            $"{result.Regimes.Count} convergence studies, {result.Settings.Seeds} paired seeds each, {result.WallSeconds:F0} s in all. " +
+            $"{result.Regimes.Count} convergence studies, {result.Settings.Seeds} paired seeds each, {result.WallSeconds:F0} s in all " +
+            $"({result.Settings.Workers} at a time, {result.Settings.IntraOpThreads} intra-op thread(s) each). " +
             $"Command: `{command}`.\n\n"));
         if (result.Settings.Quick)
             md.Append("**Quick budget**: a few seconds per regime, for trying things and tests. These numbers do not test the paper's claims.\n\n");

@@ -38,7 +38,8 @@ public static class PreconditionerQuality
     /// <summary>Runs the ablation on <paramref name="regime"/> (a regime with a generating curve).</summary>
     /// <param name="regime">A Swiss-roll regime: its data, splits, seeds and RealNVP options.</param>
     /// <param name="steps">RealNVP training lengths.</param>
-    public static QualityAblation Run(StudyRegime regime, IReadOnlyList<int> steps)
+    /// <param name="progress">Receives (fits done, status) after each fit: one per length and seed.</param>
+    public static QualityAblation Run(StudyRegime regime, IReadOnlyList<int> steps, IProgress<(double Done, string Status)>? progress = null)
     {
         var curve = regime.Data.Curve ?? throw new ArgumentException($"Regime {regime.Id} has no generating curve.", nameof(regime));
         var options = regime.Options;
@@ -55,6 +56,7 @@ public static class PreconditionerQuality
             var quartiles = new List<IReadOnlyList<double>>();
             for (int seed = 0; seed < splits.Length; seed++)
             {
+                progress?.Report((levels.Count * splits.Length + seed, $"{length} steps, seed {seed + 1}/{splits.Length}"));
                 using var seedScope = NewDisposeScope();
                 using var p = new RealNvp(2, realNvp with { Steps = length, Epochs = 0 });
                 var fit = p.Fit(splits[seed].Train, seed);
@@ -69,6 +71,7 @@ public static class PreconditionerQuality
             }
             levels.Add(new QualityLevel(length, nll, correlation, quartiles));
         }
+        progress?.Report((steps.Count * splits.Length, "done"));
         return new QualityAblation(regime.Id, entropy, levels);
     }
 
