@@ -1,9 +1,10 @@
+using System.Text.Json.Nodes;
 using PrecondFlow.Tests.Cli;
 
 namespace PrecondFlow.Tests.Experiments.Studies;
 
 /// <summary>`precondflow reproduce study-2d` (and the paper's 2D experiments, its regimes) on the command line rejects what it
-/// cannot honour before running anything.</summary>
+/// cannot honour before running anything, and gives the same numbers however many jobs run at a time.</summary>
 public class ReproduceStudy2DCommandTests : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("precondflow-study-2d-cli-").FullName;
@@ -33,5 +34,54 @@ public class ReproduceStudy2DCommandTests : IDisposable
         Assert.Equal(2, outcome.ExitCode);
         Assert.Contains("study-2d", outcome.Error);
         Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
+    public void JobsInChildProcessesGiveTheNumbersOfOneProcess()
+    {
+        var one = CliRunner.Run("reproduce", "fig2", "--quick", "--workers", "1", "--out", Path.Combine(folder, "one"));
+        var two = CliRunner.Run("reproduce", "fig2", "--quick", "--workers", "2", "--out", Path.Combine(folder, "two"));
+
+        Assert.True(one.ExitCode == 0, one.Error);
+        Assert.True(two.ExitCode == 0, two.Error);
+        foreach (var regime in new[] { "a-gaussian-kappa-1e2", "a-gaussian-kappa-1e4" })
+            Assert.Equal(Numbers(Path.Combine(folder, "one", regime, "study.json")), Numbers(Path.Combine(folder, "two", regime, "study.json")));
+        Assert.Equal(Numbers(Path.Combine(folder, "one", "claims.json")), Numbers(Path.Combine(folder, "two", "claims.json")));
+    }
+
+    [Fact]
+    public void WorkersAreRejectedOutsideThe2DStudies()
+    {
+        var outcome = CliRunner.Run("reproduce", "couplings", "--quick", "--workers", "2", "--out", Out);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("--workers", outcome.Error);
+        Assert.False(Directory.Exists(Out));
+    }
+
+    /// <summary>A results file without what may differ between runs: timings, the command line and the job settings.</summary>
+    private static string Numbers(string file)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(file))!;
+        Strip(node);
+        return node.ToJsonString();
+    }
+
+    private static void Strip(JsonNode? node)
+    {
+        if (node is JsonObject obj)
+        {
+            foreach (var key in obj.Select(p => p.Key).ToArray())
+            {
+                if (key.Contains("second") || key is "command" or "workers" or "intra_op_threads" or "configuration")
+                    obj.Remove(key);
+                else
+                    Strip(obj[key]);
+            }
+        }
+        else if (node is JsonArray array)
+        {
+            foreach (var item in array)
+                Strip(item);
+        }
     }
 }
