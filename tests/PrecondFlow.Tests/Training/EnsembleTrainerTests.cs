@@ -2,6 +2,7 @@ using PrecondFlow.Data;
 using PrecondFlow.Fields;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Sampling;
+using PrecondFlow.Tests.Cli;
 using PrecondFlow.Training;
 using static TorchSharp.torch;
 
@@ -162,6 +163,17 @@ public class EnsembleTrainerTests : IDisposable
             var sample = model.Sample(50, new SamplingOptions(Solver: "euler", Steps: 8), seed: 3, CPU);
             Assert.Equal(new long[] { 50, 2 }, sample.Points.shape);
             Assert.True(sample.Points.isfinite().all().item<bool>());
+        }
+        var samples = Path.Combine(folder + "-samples.csv");
+        try
+        {
+            var command = CliRunner.Run("sample", "--model", folder, "--count", "50", "--solver", "euler", "--ode-steps", "8", "--out", samples);
+            Assert.True(command.ExitCode == 0, command.Error);
+            Assert.Equal(50, PointCloudFiles.Read(samples).Count);
+        }
+        finally
+        {
+            File.Delete(samples);
         }
 
         // Resumed alone (moments, step and generator restored), it ends where the ensemble takes it.
