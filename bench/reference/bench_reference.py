@@ -39,7 +39,8 @@ TIME_FEATURES = 16
 LABEL_FEATURES = 16
 LOG_EVERY = 50
 
-WORKLOADS = ("flow-train-step", "realnvp-train-step", "flow-sample-rk4", "realnvp-inverse", "kappa-profile")
+WORKLOADS = ("flow-train-step", "realnvp-train-step", "flow-sample-rk4", "realnvp-inverse", "kappa-profile",
+             "ensemble-train-step", "sequential-train-step")
 WAIT_POLICIES = ("inherit", "passive", "active")
 
 torch = None  # imported in main(), after OMP_WAIT_POLICY is set: OpenMP reads it when torch loads
@@ -475,6 +476,187 @@ class KappaProfile:
 # Protocol (Measurement/Protocol.cs) and soak (Measurement/TrainingSoak.cs)
 # --------------------------------------------------------------------------------------------------------------
 
+# The ensemble workloads: K = 8 members of the 2-D main flow (Workloads/MainFlow2dShapes.cs).
+MEMBERS = 8
+MEMBER_BATCH = 256
+MEMBER_HIDDEN = (64, 64)
+MEMBER_DATA_POINTS = 10_000
+
+
+def member_rate(k: int) -> float:
+    return 1e-3 * (1 + k / 4.0)
+
+
+def main_flow_2d_data(device):
+    """10 000 seeded 2-D points of an elongated Gaussian (axis scales 2 and 0.3)."""
+    g = torch.Generator().manual_seed(1)
+    return (torch.randn((MEMBER_DATA_POINTS, 2), generator=g) * torch.tensor([2.0, 0.3])).to(device)
+
+
+def make_member_mlp(seed: int):
+    """MLP 2 + 16 time features -> 64 -> 64 -> 2, SiLU, unconditional (Fields/MlpVectorField.cs)."""
+    nn = torch.nn
+    torch.manual_seed(seed)
+    layers, width = [], 2 + TIME_FEATURES
+    for h in MEMBER_HIDDEN:
+        layers += [nn.Linear(width, h), nn.SiLU()]
+        width = h
+    layers.append(nn.Linear(width, 2))
+    return nn.Sequential(*layers)
+
+
+def member_minibatch(points, generator, device):
+    """FlowTrainer's draws for one member, in its order: index, x0, t; linear path x_t = t x1 + (1 - t) x0."""
+    index = torch.randint(points.shape[0], (MEMBER_BATCH,), generator=generator, device=device, dtype=torch.int64)
+    x1 = points.index_select(0, index)
+    x0 = torch.randn(x1.shape, dtype=x1.dtype, device=device, generator=generator)
+    t = torch.rand((MEMBER_BATCH, 1), dtype=x1.dtype, device=device, generator=generator)
+    return x0, x1, t
+
+
+class EnsembleTrainingStep:
+    """K = 8 members trained together as EnsembleTrainer does: stacked weights (K, in, out) and biases (K, 1, out),
+    one baddbmm per layer, the sum of the members' mean losses, per-member global-norm clipping at 1, and AdamW on the
+    stacked tensors with a (K, 1, 1) rate (Training/StackedAdamW.cs), a member frozen when its loss or gradient is not
+    finite; losses read back every 50 steps. One item is one member's step."""
+
+    name, unit = "ensemble-train-step", "member-steps"
+    shape = f"{MEMBERS} × MLP 2-d, 2×64, batch {MEMBER_BATCH}, stacked (baddbmm), AdamW"
+
+    def __init__(self, quick):
+        self.steps = 10 if quick else 50
+        self.items = self.steps * MEMBERS
+
+    def setup(self, device):
+        self.device = device
+        self.points = main_flow_2d_data(device)
+        members = [make_member_mlp(100 + k) for k in range(MEMBERS)]
+        linears = [[m for m in member if isinstance(m, torch.nn.Linear)] for member in members]
+        self.weights = [torch.stack([l[i].weight.detach().t() for l in linears]).to(device).requires_grad_()
+                        for i in range(len(linears[0]))]
+        self.biases = [torch.stack([l[i].bias.detach().unsqueeze(0) for l in linears]).to(device).requires_grad_()
+                       for i in range(len(linears[0]))]
+        self.params = [p for pair in zip(self.weights, self.biases) for p in pair]
+        self.first = [torch.zeros_like(p) for p in self.params]
+        self.second = [torch.zeros_like(p) for p in self.params]
+        self.generators = [torch.Generator(device=device).manual_seed(k) for k in range(MEMBERS)]
+        self.rates = [member_rate(k) for k in range(MEMBERS)]
+        self.alive = torch.ones(MEMBERS, dtype=torch.bool, device=device)
+        self.loss_sum = torch.zeros(MEMBERS, dtype=torch.float64, device=device)
+        self.step, self.window_start = 0, 0
+
+    def _forward(self, x, t):
+        k, batch = x.shape[0], x.shape[1]
+        time = time_features(t.reshape(-1, 1)).reshape(k, batch, -1)
+        h = torch.cat([x, time], dim=2)
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = torch.baddbmm(b, h, w)
+            if i < len(self.weights) - 1:
+                h = torch.nn.functional.silu(h)
+        return h
+
+    def _losses(self):
+        draws = [member_minibatch(self.points, g, self.device) for g in self.generators]
+        x0, x1, t = (torch.stack(d) for d in zip(*draws))
+        xt = t * x1 + (1 - t) * x0
+        per_sample = (self._forward(xt, t) - (x1 - x0)).square().mean(2, keepdim=True)
+        return per_sample.mean((1, 2))
+
+    def _clip_and_step(self, losses):
+        with torch.no_grad():
+            grads = [p.grad for p in self.params]
+            norms = torch.stack([g.square().reshape(MEMBERS, -1).sum(1) for g in grads]).sum(0).sqrt()
+            scale = (1.0 / (norms + 1e-6)).clamp(max=1.0)
+            for g in grads:
+                g.mul_(scale.reshape((MEMBERS,) + (1,) * (g.dim() - 1)))
+            self.alive &= torch.isfinite(losses) & torch.isfinite(norms)
+            n = self.step + 1
+            beta1, beta2, eps = 0.9, 0.999, 1e-8
+            correction1, correction2 = 1 - beta1 ** n, 1 - beta2 ** n
+            step_size = torch.tensor([-r / correction1 for r in self.rates], device=self.device)
+            for p, g, m, v in zip(self.params, grads, self.first, self.second):
+                shape = (MEMBERS,) + (1,) * (p.dim() - 1)
+                keep = self.alive.reshape(shape)
+                m_new = m.mul(beta1).add_(g, alpha=1 - beta1)
+                v_new = v.mul(beta2).addcmul_(g, g, value=1 - beta2)
+                denominator = (v_new.sqrt() / math.sqrt(correction2)).add_(eps)
+                p.copy_(torch.where(keep, p + step_size.reshape(shape) * m_new / denominator, p))
+                m.copy_(torch.where(keep, m_new, m))
+                v.copy_(torch.where(keep, v_new, v))
+
+    def run(self):
+        end = self.step + self.steps
+        while self.step < end:
+            for p in self.params:
+                p.grad = None
+            losses = self._losses()
+            losses.sum().backward()
+            self._clip_and_step(losses.detach())
+            self.loss_sum.add_(losses.detach().to(torch.float64))
+            self.step += 1
+            if self.step % LOG_EVERY == 0 or self.step == end:
+                means = (self.loss_sum / (self.step - self.window_start)).tolist()
+                self.loss_sum.zero_()
+                self.window_start = self.step
+                if not any(math.isfinite(m) for m in means):
+                    raise RuntimeError(f"every member diverged by step {self.step}")
+
+
+class SequentialTrainingStep:
+    """The baseline of ensemble-train-step: the same 8 members, each with its own torch.optim.AdamW and generator,
+    trained one after the other for the same number of steps as FlowTrainer runs them (clipping at 1, loss read back
+    every 50 steps). One item is one member's step."""
+
+    name, unit = "sequential-train-step", "member-steps"
+    shape = f"{MEMBERS} × MLP 2-d, 2×64, batch {MEMBER_BATCH}, one FlowTrainer each, AdamW"
+
+    def __init__(self, quick, adamw):
+        self.steps = 10 if quick else 50
+        self.items = self.steps * MEMBERS
+        self.adamw = adamw
+
+    def setup(self, device):
+        self.device = device
+        self.points = main_flow_2d_data(device)
+        self.members = []
+        for k in range(MEMBERS):
+            field = make_member_mlp(100 + k).to(device)
+            params = list(field.parameters())
+            self.members.append({
+                "field": field, "params": params,
+                "optimizer": make_adamw(params, member_rate(k), 0.0, self.adamw),
+                "generator": torch.Generator(device=device).manual_seed(k),
+                "loss_sum": torch.zeros(1, dtype=torch.float64, device=device),
+                "step": 0, "window_start": 0,
+            })
+
+    def _train(self, member):
+        end = member["step"] + self.steps
+        field, optimizer = member["field"], member["optimizer"]
+        while member["step"] < end:
+            x0, x1, t = member_minibatch(self.points, member["generator"], self.device)
+            xt = t * x1 + (1 - t) * x0
+            time = time_features(t)
+            loss = (field(torch.cat([xt, time], dim=1)) - (x1 - x0)).square().mean(1, keepdim=True).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(member["params"], 1.0)
+            optimizer.step()
+            member["loss_sum"].add_(loss.detach().to(torch.float64))
+            member["step"] += 1
+            if member["step"] % LOG_EVERY == 0 or member["step"] == end:
+                mean = member["loss_sum"].item() / (member["step"] - member["window_start"])
+                member["loss_sum"].zero_()
+                member["window_start"] = member["step"]
+                if not math.isfinite(mean):
+                    raise RuntimeError(f"the training loss became {mean} at step {member['step']}")
+
+    def run(self):
+        for member in self.members:
+            self._train(member)
+
+
+
 def measure(workload, warmup, repetitions, device):
     load_before = load_average()
     release_memory()
@@ -629,6 +811,8 @@ def main(argv=None) -> int:
         "flow-sample-rk4": lambda: FlowSampling(args.quick, args.finite_check),
         "realnvp-inverse": lambda: RealNvpInverse(args.quick, args.adamw),
         "kappa-profile": lambda: KappaProfile(args.quick),
+        "ensemble-train-step": lambda: EnsembleTrainingStep(args.quick),
+        "sequential-train-step": lambda: SequentialTrainingStep(args.quick, args.adamw),
     }
     results, soak_result = [], None
     if args.soak > 0:

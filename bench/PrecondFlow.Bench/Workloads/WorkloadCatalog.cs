@@ -16,6 +16,8 @@ internal static class WorkloadCatalog
         ("flow-sample-rk4", _ => new FlowSampling()),
         ("realnvp-inverse", _ => new RealNvpInverse()),
         ("kappa-profile", _ => new KappaProfile()),
+        ("ensemble-train-step", plan => new EnsembleTrainingStep(plan)),
+        ("sequential-train-step", plan => new SequentialTrainingStep(plan)),
     };
 
     /// <summary>Every workload's name: the default ones, then those run only on request.</summary>

@@ -1,0 +1,212 @@
+using PrecondFlow.Data;
+using PrecondFlow.Fields;
+using PrecondFlow.Pipeline;
+using PrecondFlow.Sampling;
+using PrecondFlow.Tests.Cli;
+using PrecondFlow.Training;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Tests.Training;
+
+/// <summary>
+/// An ensemble trains each member exactly as a <see cref="FlowTrainer"/> would train it alone: same initial weights, same
+/// seed, same minibatches, same AdamW. Weights are compared within <see cref="Tolerance"/>.
+/// </summary>
+public class EnsembleTrainerTests : IDisposable
+{
+    /// <summary>
+    /// The batched product (baddbmm) and the per-member norms sum in another order than Linear's addmm and the single
+    /// model's norm, so the two runs differ by float32 rounding (~1e-8 on weights of size 0.1–1) from the first step on.
+    /// Measured after 200 steps: below 2e-7. 1e-5 leaves room for other BLAS kernels, while a wrong minibatch, rate, β₂,
+    /// bias correction or clip moves the weights by 1e-6 within two steps and by 1e-2 within 200.
+    /// </summary>
+    private const float Tolerance = 1e-5f;
+
+    private static readonly FieldConfig Config = new(Dim: 2, Hidden: new[] { 32, 32 });
+    private static readonly ModelSpec Spec = new(Config);
+
+    private readonly string folder = Path.Combine(Path.GetTempPath(), "precondflow-tests-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+    }
+
+    private static TrainingOptions Options(long seed, double rate, int steps = 200) =>
+        new(Steps: steps, BatchSize: 64, LearningRate: rate, WarmupSteps: 10, LogEvery: 50, Seed: seed);
+
+    /// <summary>Three members that differ in seed, rate, schedule, weight decay, clipping and time sampling.</summary>
+    private static TrainingOptions[] ThreeMembers(int steps = 200) => new[]
+    {
+        Options(1, 1e-3, steps),
+        Options(2, 3e-3, steps) with { CosineDecay = false, WeightDecay = 1e-2 },
+        Options(3, 2e-3, steps) with { GradientClip = null, Time = new TimeSampling(TimeDistribution.LogitNormal) },
+    };
+
+    private static PointCloud Data(ulong seed = 11)
+    {
+        using var g = new Generator(seed);
+        return new PointCloud((randn(new long[] { 500, 2 }, generator: g) * tensor(new[] { 2.0f, 0.3f }) + 1).DetachFromDisposeScope());
+    }
+
+    /// <summary>Member k's initial weights, the same every time they are asked for.</summary>
+    private static MlpVectorField Initial(int k)
+    {
+        using var g = new Generator(100 + (ulong)k);
+        return (MlpVectorField)VectorFields.Create(Config, g);
+    }
+
+    private static EnsembleMlpField InitialEnsemble(int members)
+    {
+        var fields = Enumerable.Range(0, members).Select(Initial).ToArray();
+        var ensemble = EnsembleMlpField.FromMembers(fields);
+        foreach (var f in fields)
+            f.Dispose();
+        return ensemble;
+    }
+
+    private static float MaxDifference(nn.Module a, nn.Module b) =>
+        a.parameters().Zip(b.parameters()).Max(p => (p.First - p.Second).abs().max().item<float>());
+
+    private static MlpVectorField TrainedAlone(int k, TrainingOptions options, PointCloud data, int? untilStep = null)
+    {
+        var field = Initial(k);
+        using var trainer = new FlowTrainer(field, Spec, options);
+        trainer.Train(data, untilStep);
+        return field;
+    }
+
+    [Fact]
+    public void EachMemberEndsWithTheWeightsOfItsOwnSeparateRun()
+    {
+        var data = Data();
+        var options = ThreeMembers();
+        using var ensemble = InitialEnsemble(3);
+        using var trainer = new EnsembleTrainer(ensemble, Spec, options);
+        var result = trainer.Train(new[] { data });
+
+        Assert.Equal(200, result.Steps);
+        Assert.All(result.DivergedAtStep, s => Assert.Null(s));
+        for (int k = 0; k < 3; k++)
+        {
+            using var alone = TrainedAlone(k, options[k], data);
+            using var member = ensemble.Member(k);
+            float difference = MaxDifference(member, alone);
+            Assert.True(difference < Tolerance, $"member {k} differs from its separate run by {difference}");
+            Assert.Equal(4, result.LossTraces[k].Count);
+            Assert.True(result.LossTraces[k][^1].Loss < result.LossTraces[k][0].Loss, $"member {k}'s loss should fall");
+        }
+        // The members really differ: distinct seeds and rates give distinct weights.
+        using var first = ensemble.Member(0);
+        using var second = ensemble.Member(1);
+        Assert.True(MaxDifference(first, second) > 1e-2f);
+    }
+
+    [Fact]
+    public void AMemberThatDivergesStopsAloneAndTheOthersStillMatchTheirSeparateRuns()
+    {
+        var clean = Data();
+        // One NaN point among 500 in member 1's data: its loss becomes NaN at the first minibatch that draws it.
+        var poisoned = new PointCloud(clean.Points.clone().index_put_(float.NaN, tensor(new long[] { 123 })).DetachFromDisposeScope());
+        var options = ThreeMembers();
+        using var ensemble = InitialEnsemble(3);
+        using var trainer = new EnsembleTrainer(ensemble, Spec, options);
+        var result = trainer.Train(new[] { clean, poisoned, clean });
+
+        Assert.Null(result.DivergedAtStep[0]);
+        Assert.Null(result.DivergedAtStep[2]);
+        int diverged = Assert.IsType<int>(result.DivergedAtStep[1]);
+        Assert.InRange(diverged, 1, 200);
+        Assert.Throws<InvalidOperationException>(() => TrainedAlone(1, options[1], poisoned).Dispose());   // alone, the run fails
+        foreach (int k in new[] { 0, 2 })
+        {
+            using var alone = TrainedAlone(k, options[k], clean);
+            using var member = ensemble.Member(k);
+            Assert.True(MaxDifference(member, alone) < Tolerance, $"member {k} was disturbed by member 1's divergence");
+        }
+        // The diverged member keeps the weights it had before the step that diverged: finite, and those of its run alone.
+        using var frozen = ensemble.Member(1);
+        Assert.All(frozen.parameters(), p => Assert.True(p.isfinite().all().item<bool>()));
+        if (diverged > 1)
+        {
+            using var beforeDivergence = TrainedAlone(1, options[1], poisoned, untilStep: diverged - 1);
+            Assert.True(MaxDifference(frozen, beforeDivergence) < Tolerance);
+        }
+        Assert.Throws<InvalidOperationException>(() => trainer.SaveMember(1, folder));
+    }
+
+    [Fact]
+    public void TrainingFailsWhenEveryMemberDiverges()
+    {
+        var nan = new PointCloud(full(new long[] { 10, 2 }, float.NaN).DetachFromDisposeScope());
+        using var ensemble = InitialEnsemble(2);
+        using var trainer = new EnsembleTrainer(ensemble, Spec, new[] { Options(1, 1e-3, 20), Options(2, 1e-3, 20) });
+        var error = Assert.Throws<InvalidOperationException>(() => trainer.Train(new[] { nan }));
+        Assert.Contains("Every member", error.Message);
+    }
+
+    [Fact]
+    public void AMemberFolderLoadsAsAnOrdinaryModelSamplesAndResumesAsItsOwnRun()
+    {
+        var data = Data();
+        var options = ThreeMembers(steps: 120).Take(2).ToArray();
+        using var ensemble = InitialEnsemble(2);
+        using var trainer = new EnsembleTrainer(ensemble, Spec, options);
+        trainer.Train(new[] { data }, untilStep: 60);
+        trainer.SaveMember(1, folder);
+
+        using (var model = PreconditionedModel.Load(folder, CPU))
+        using (var member = ensemble.Member(1))
+        {
+            Assert.Equal(0f, MaxDifference(model.Field, member));
+            var sample = model.Sample(50, new SamplingOptions(Solver: "euler", Steps: 8), seed: 3, CPU);
+            Assert.Equal(new long[] { 50, 2 }, sample.Points.shape);
+            Assert.True(sample.Points.isfinite().all().item<bool>());
+        }
+        var samples = Path.Combine(folder + "-samples.csv");
+        try
+        {
+            var command = CliRunner.Run("sample", "--model", folder, "--count", "50", "--solver", "euler", "--ode-steps", "8", "--out", samples);
+            Assert.True(command.ExitCode == 0, command.Error);
+            Assert.Equal(50, PointCloudFiles.Read(samples).Count);
+        }
+        finally
+        {
+            File.Delete(samples);
+        }
+
+        // Resumed alone (moments, step and generator restored), it ends where the ensemble takes it.
+        using var resumed = FlowTrainer.LoadCheckpoint(folder, CPU);
+        Assert.Equal(60, resumed.Step);
+        resumed.Train(data);
+        trainer.Train(new[] { data });
+        using var continued = ensemble.Member(1);
+        Assert.True(MaxDifference(resumed.Field, continued) < Tolerance);
+        resumed.Field.Dispose();
+    }
+
+    [Fact]
+    public void BadInputIsRefusedWithAClearMessage()
+    {
+        using var ensemble = InitialEnsemble(3);
+        var count = Assert.Throws<ArgumentException>(() => new EnsembleTrainer(ensemble, Spec, ThreeMembers().Take(2).ToArray()));
+        Assert.Contains("3 members but 2", count.Message);
+        var lockstep = Assert.Throws<ArgumentException>(() => new EnsembleTrainer(ensemble, Spec,
+            ThreeMembers().Select((o, k) => k == 2 ? o with { BatchSize = 32 } : o).ToArray()));
+        Assert.Contains("BatchSize", lockstep.Message);
+        var ema = Assert.Throws<ArgumentException>(() => new EnsembleTrainer(ensemble, Spec,
+            ThreeMembers().Select(o => o with { EmaDecay = 0.99 }).ToArray()));
+        Assert.Contains("EMA", ema.Message);
+        var spec = Assert.Throws<ArgumentException>(() => new EnsembleTrainer(ensemble, new ModelSpec(Config with { Hidden = new[] { 64 } }), ThreeMembers()));
+        Assert.Contains("Hidden", spec.Message);
+
+        using var trainer = new EnsembleTrainer(ensemble, Spec, ThreeMembers());
+        var threeD = new PointCloud(zeros(10, 3).DetachFromDisposeScope());
+        var dims = Assert.Throws<ArgumentException>(() => trainer.Train(new[] { threeD }));
+        Assert.Contains("3 dimensions but the members expect 2", dims.Message);
+        var sets = Assert.Throws<ArgumentException>(() => trainer.Train(new[] { Data(), Data() }));
+        Assert.Contains("one per member (3); got 2", sets.Message);
+        Assert.Equal(0, trainer.Step);
+    }
+}
