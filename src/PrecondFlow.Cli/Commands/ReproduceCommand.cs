@@ -74,6 +74,11 @@ internal static class ReproduceCommand
             if (result.GetValueOrDefault<int?>() is < 1)
                 result.AddError("--workers must be a positive whole number.");
         });
+        var batchedSeeds = new Option<bool>("--batched-seeds")
+        {
+            Description = "2D experiments: train each arm's seeds together as one ensemble (stacked weights, one batched pass per step) " +
+                "where the regime allows it (unlabelled, not a transport); the same numbers within float32 rounding, not bit for bit.",
+        };
         var tensorboard = new Option<string?>("--tensorboard")
         {
             Description = "2D experiments: also log every regime's arms and seeds into this TensorBoard folder as DIR/REGIME/ARM/seed-S " +
@@ -86,7 +91,7 @@ internal static class ReproduceCommand
         var command = new Command("reproduce",
             "Reproduce one of the paper's experiments: train every arm for every seed and write results.json, PNG figures and report.md.")
         {
-            experiment, seeds, quick, output, threads, workers, dataset, dataDir, cacheDir, paper, tensorboard, device, libtorch,
+            experiment, seeds, quick, output, threads, workers, batchedSeeds, dataset, dataDir, cacheDir, paper, tensorboard, device, libtorch,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
@@ -97,14 +102,14 @@ internal static class ReproduceCommand
             if (!images && (Given(parse, dataset) || Given(parse, dataDir) || Given(parse, cacheDir) || parse.GetValue(paper)))
                 throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
             bool couplings = name == CouplingsExperiment.Id;
-            if ((images || couplings) && Given(parse, workers))
-                throw new ArgumentException($"--workers applies to the 2D convergence studies, not to {name}.");
+            if ((images || couplings) && (Given(parse, workers) || Given(parse, batchedSeeds)))
+                throw new ArgumentException($"--workers and --batched-seeds apply to the 2D convergence studies, not to {name}.");
             if ((images || couplings) && Given(parse, tensorboard))
                 throw new ArgumentException($"--tensorboard applies to the 2D convergence studies, not to {name}.");
             if (couplings)
                 return ReproduceCouplings.Run(parse, seeds, quick, output, threads, device, libtorch);
             if (!images)
-                return RunTwoD(name, parse, seeds, quick, output, threads, workers, device, libtorch, tensorboard);
+                return RunTwoD(name, parse, seeds, quick, output, threads, workers, batchedSeeds, device, libtorch, tensorboard);
             int seedCount = Given(parse, seeds) ? parse.GetValue(seeds) : 2;
             var budget = parse.GetValue(quick) ? ImageBudget.Quick : parse.GetValue(paper) ? ImageBudget.Paper : ImageBudget.Default;
             var imageSettings = new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget,
@@ -145,10 +150,10 @@ internal static class ReproduceCommand
     /// <summary>`reproduce fig2 | table1 | fig11 | all-2d | study-2d`: every regime's convergence study, a sub-folder each,
     /// and the claims report.</summary>
     private static int RunTwoD(string name, ParseResult parse, Option<int> seeds, Option<bool> quick, Option<string?> output,
-        Option<int?> threads, Option<int?> workers, Option<string> device, Option<string?> libtorch, Option<string?> tensorboard)
+        Option<int?> threads, Option<int?> workers, Option<bool> batchedSeeds, Option<string> device, Option<string?> libtorch, Option<string?> tensorboard)
     {
         var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick),
-            Workers: parse.GetValue(workers) ?? Environment.ProcessorCount, IntraOpThreads: parse.GetValue(threads) ?? 1);
+            Workers: parse.GetValue(workers) ?? Environment.ProcessorCount, IntraOpThreads: parse.GetValue(threads) ?? 1, BatchedSeeds: parse.GetValue(batchedSeeds));
         settings.Validate();
         var folder = parse.GetValue(output) ?? $"precondflow-{name}";
         var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));

@@ -46,6 +46,12 @@ internal static class StudyCommand
                 "Their extra steps are the preconditioner's training cost: with the default RealNVP (6 couplings of width 256, 2000 steps) " +
                 "that is hundreds of thousands of main-flow steps; a smaller RealNVP (--realnvp-hidden, --realnvp-steps) keeps it short.",
         };
+        var batchedSeeds = new Option<bool>("--batched-seeds")
+        {
+            Description = "Train each arm's seeds together as one ensemble (stacked weights, one batched pass per step) instead of one " +
+                "after another. Each seed's main flow equals its separate run within float32 rounding, not bit for bit. Unlabelled " +
+                "data without --ema only; otherwise the seeds run one by one.",
+        };
         var seed = CommonOptions.Seed();
         seed.Description = "Seed of the generated data set (the study's own seeds are --seeds).";
         var output = CommonOptions.Out("precondflow-study");
@@ -73,7 +79,7 @@ internal static class StudyCommand
         foreach (var option in new Option[]
                  {
                      arms, training.Steps, training.BatchSize, grid, searchFraction, training.Warmup, cosine, training.Ema, hidden,
-                     model.Activation, seeds, firstEvaluation, samples, samplerSteps, validation, test, noComputeMatched,
+                     model.Activation, seeds, firstEvaluation, samples, samplerSteps, validation, test, noComputeMatched, batchedSeeds,
                      preconditioner.Shrinkage, preconditioner.ClassFallback, preconditioner.RealNvpSteps, preconditioner.RealNvpHidden,
                      preconditioner.RealNvpCouplings, preconditioner.FlowSteps, preconditioner.FlowHidden, seed, output, cacheDir, tensorboard, threads, device, libtorch,
                  })
@@ -102,6 +108,7 @@ internal static class StudyCommand
                 ValidationFraction: parse.GetValue(validation),
                 TestFraction: parse.GetValue(test),
                 ComputeMatched: !parse.GetValue(noComputeMatched),
+                BatchedSeeds: parse.GetValue(batchedSeeds),
                 Preconditioners: preconditioner.Settings(parse, conditional: points.HasLabels));
             options.Validate();
             var name = parse.GetValue(data.Data)!;

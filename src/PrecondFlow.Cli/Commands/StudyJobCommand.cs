@@ -21,19 +21,21 @@ internal static class StudyJobCommand
         var work = new Option<string>("--work") { Description = "The work folder shared by the experiment's jobs.", Required = true };
         var seeds = new Option<int>("--seeds") { Description = "Paired seeds per regime.", DefaultValueFactory = _ => 3 };
         var quick = new Option<bool>("--quick") { Description = "The quick budget." };
+        var batchedSeeds = new Option<bool>("--batched-seeds") { Description = "Train each arm's seeds as one ensemble." };
         var threads = new Option<int>("--threads") { Description = "libtorch's intra-op threads.", DefaultValueFactory = _ => 1 };
         var tensorboard = new Option<string?>("--tensorboard") { Description = "TensorBoard folder of the experiment." };
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
         var command = new Command(Name, "One job of a 2D experiment run several at a time (used by reproduce).")
         {
-            experiment, job, work, seeds, quick, threads, tensorboard, device, libtorch,
+            experiment, job, work, seeds, quick, batchedSeeds, threads, tensorboard, device, libtorch,
         };
         command.Hidden = true;
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             string name = parse.GetValue(experiment)!;
-            var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick), IntraOpThreads: parse.GetValue(threads));
+            var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick), IntraOpThreads: parse.GetValue(threads),
+                BatchedSeeds: parse.GetValue(batchedSeeds));
             var jobs = TwoDStudy.Jobs(TwoDExperiments.Regimes(name, settings));
             int index = parse.GetValue(job);
             if (index < 0 || index >= jobs.Count)

@@ -69,6 +69,7 @@ internal sealed class ChildProcessJobs(string experiment, TwoDStudySettings sett
         ];
         return arguments
             .Concat(settings.Quick ? ["--quick"] : [])
+            .Concat(settings.BatchedSeeds ? ["--batched-seeds"] : [])
             .Concat(libtorch is null ? [] : ["--libtorch", libtorch])
             .Concat(tensorboard is null ? [] : ["--tensorboard", tensorboard]);
     }

@@ -24,7 +24,7 @@ namespace PrecondFlow.Experiments.Studies;
 /// <see cref="TwoSidedTransport"/> does, and each evaluation transports held-out source points (one learning rate, no
 /// compute-matched baselines). Plain data in and out: no files, no console.
 /// </summary>
-public static class ConvergenceStudy
+public static partial class ConvergenceStudy
 {
     /// <summary>Base of the sampling seeds: seed s samples with SamplingSeed + s at every evaluation, in every arm.</summary>
     public const long SamplingSeed = 7_919;
@@ -209,7 +209,24 @@ public static class ConvergenceStudy
         var bar = new ArmProgress(progress, arm.Name, seeds.Length, arm.FitSteps, total);
         var spec = Spec(options, arm, splits[0].Train.Dim, classes);
         var outcomes = new List<SeedOutcome>();
-        for (int i = 0; i < seeds.Length; i++)
+        if (Batched(options, sourceSplits, classes) &&
+            seeds.Any(s => cached?.Cache.FindSeed(cached.Study, arm.Name, rate, s) is null))
+        {
+            var runs = seeds.Select(s => observer?.RunStarted(arm.Name, s)).ToArray();
+            try
+            {
+                outcomes.AddRange(RunSeedsBatched(options, arm, spec, rate, seeds, steps, total, splits, references, metrics, quality,
+                    device, bar, runs));
+            }
+            finally
+            {
+                foreach (var run in runs)
+                    run?.Dispose();
+            }
+            for (int i = 0; i < seeds.Length; i++)
+                cached?.Cache.SaveSeed(cached.Study, arm.Name, rate, seeds[i], outcomes[i]);
+        }
+        for (int i = outcomes.Count; i < seeds.Length; i++)
         {
             bar.SeedIndex = i;
             using var run = observer?.RunStarted(arm.Name, seeds[i]);

@@ -63,6 +63,7 @@ public static class StudyReport
                 mmd_bandwidths = result.MmdBandwidths,
                 mmd_bandwidth_rule = "median pairwise distance of the first seed's test split × {1/4, 1, 4}, fixed for the whole study",
                 compute_matched = o.ComputeMatched,
+                batched_seeds = o.BatchedSeeds,
                 compute_cost_rule = "preconditioner cost = Σ over its trained members of steps × batch × parameters; extra main-flow steps = ⌈cost / (batch × main-flow parameters)⌉",
                 preconditioners = o.PreconditionerSettings,
                 plateau_threshold = ConvergenceAnalysis.DefaultPlateauThreshold,

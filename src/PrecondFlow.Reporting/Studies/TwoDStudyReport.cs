@@ -45,6 +45,7 @@ public static class TwoDStudyReport
                 budget = result.Settings.Quick ? "quick" : "default",
                 workers = result.Settings.Workers,
                 intra_op_threads = result.Settings.IntraOpThreads,
+                batched_seeds = result.Settings.BatchedSeeds,
                 wall_seconds = result.WallSeconds,
                 regimes = result.Regimes.Select(r => new { id = r.Regime.Id, group = r.Regime.Group, title = r.Regime.Title,
                     data = r.Study.DataDescription, wall_seconds = r.Study.WallSeconds }),

@@ -52,6 +52,7 @@ public static class TwoDExperiments
         return TwoDStudyRegimes.For(settings)
             .Where(r => groups.Contains(r.Group))
             .Select(r => keep ? r with { Options = r.Options with { KeepFinalSamples = true } } : r)
+            .Select(r => settings.BatchedSeeds ? r with { Options = r.Options with { BatchedSeeds = true } } : r)
             .ToArray();
     }
 

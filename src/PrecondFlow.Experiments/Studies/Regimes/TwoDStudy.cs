@@ -117,5 +117,5 @@ public static class TwoDStudy
     /// <summary>The command line that reproduces a run of <paramref name="experiment"/>.</summary>
     public static string Command(TwoDStudySettings settings, string experiment = Id) =>
         $"precondflow reproduce {experiment} --seeds {settings.Seeds}{(settings.Quick ? " --quick" : "")}" +
-        (settings.IntraOpThreads == 1 ? "" : $" --threads {settings.IntraOpThreads}");
+        (settings.IntraOpThreads == 1 ? "" : $" --threads {settings.IntraOpThreads}") + (settings.BatchedSeeds ? " --batched-seeds" : "");
 }

@@ -8,7 +8,9 @@ namespace PrecondFlow.Experiments.Studies.Regimes;
 /// generators and shares nothing with the others.</param>
 /// <param name="IntraOpThreads">libtorch's intra-op threads of each worker. The 2D networks are too small to gain from
 /// more than one; results are the same for the same value on the same CPU.</param>
-public sealed record TwoDStudySettings(int Seeds = 3, bool Quick = false, int Workers = 1, int IntraOpThreads = 1)
+/// <param name="BatchedSeeds">Train each arm's seeds as one ensemble (<see cref="StudyOptions.BatchedSeeds"/>) where the
+/// regime allows it (unlabelled, not a transport): the same numbers within float32 rounding, not bit for bit.</param>
+public sealed record TwoDStudySettings(int Seeds = 3, bool Quick = false, int Workers = 1, int IntraOpThreads = 1, bool BatchedSeeds = false)
 {
     /// <summary>The fewest paired seeds a regime runs with: a verdict from two seeds is a coin toss.</summary>
     public const int MinimumSeeds = 3;

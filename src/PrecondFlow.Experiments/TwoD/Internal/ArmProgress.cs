@@ -47,6 +47,10 @@ internal sealed class ArmProgress
     /// <summary>Shows what the seed is doing without moving the bar.</summary>
     public void Status(string what, bool afterTraining) => stage.Report((afterTraining ? Start + perSeed : Start, $"{Prefix} {what}"));
 
+    /// <summary>Every seed's fits done and their main flows trained together to <paramref name="mainStep"/> (batched seeds).</summary>
+    public void Together(int mainStep, string what) =>
+        stage.Report(((double)seeds * (fitSteps + mainStep), $"{seeds} seeds at once: {what}"));
+
     /// <summary>Fills the bar.</summary>
     public void Done() => stage.Report(((double)seeds * perSeed, "done"));
 

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using PrecondFlow.Data;
+using PrecondFlow.Experiments.Studies.Internal;
+using PrecondFlow.Experiments.TwoD.Internal;
+using PrecondFlow.Fields;
+using PrecondFlow.Metrics;
+using PrecondFlow.Pipeline;
+using PrecondFlow.Preconditioning;
+using PrecondFlow.Training;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Experiments.Studies;
+
+public static partial class ConvergenceStudy
+{
+    /// <summary>Whether an arm's seeds train as one ensemble (<see cref="StudyOptions.BatchedSeeds"/>): unlabelled data,
+    /// no source points, no EMA (what <see cref="EnsembleTrainer"/> supports).</summary>
+    private static bool Batched(StudyOptions options, DataSplit[]? sourceSplits, int classes) =>
+        options.BatchedSeeds && sourceSplits is null && classes == 0 && options.EmaDecay is null;
+
+    /// <summary>
+    /// Every seed of an arm at once: each seed fits its own P on its training split and starts from its own initial weights,
+    /// as <see cref="RunSeed"/> does; their main flows then train as one <see cref="EnsembleTrainer"/> (member k draws seed
+    /// k's minibatches), and at each evaluation point each member is evaluated through its own P⁻¹ as a separate run
+    /// would be. The training time is shared: each seed is charged the ensemble's time over the number of seeds.
+    /// </summary>
+    private static SeedOutcome[] RunSeedsBatched(StudyOptions options, PlannedArm arm, ModelSpec spec, double rate, long[] seeds,
+        int[] steps, int total, DataSplit[] splits, ReferenceSet[] references, IReadOnlyList<StudyMetric> metrics,
+        SampleQualityOptions quality, Device device, ArmProgress bar, IStudyRunObserver?[] runs)
+    {
+        using var scope = NewDisposeScope();
+        int count = seeds.Length;
+        var preconditioners = new IFittablePreconditioner[count];
+        var fields = new MlpVectorField[count];
+        var train = new PointCloud[count];
+        var fitSeconds = new double[count];
+        for (int i = 0; i < count; i++)
+        {
+            bar.SeedIndex = i;
+            preconditioners[i] = PreconditionerFactory.Create(arm.Preconditioner, splits[i].Train.Dim, 0, options.PreconditionerSettings);
+            fields[i] = (MlpVectorField)MainFlow.Create(spec, seeds[i], device);
+            var clock = Stopwatch.StartNew();
+            Fit(preconditioners[i], splits[i].Train, seeds[i], bar.Fitting());
+            train[i] = PreconditionedModel.Transform(preconditioners[i], splits[i].Train);
+            fitSeconds[i] = clock.Elapsed.TotalSeconds;
+        }
+        PreconditionedModel[]? models = null;
+        try
+        {
+            using var ensemble = EnsembleMlpField.FromMembers(fields);
+            using var trainer = new EnsembleTrainer(ensemble, spec, seeds.Select(s => options.Training(total, rate, s)).ToArray());
+            models = preconditioners.Select((p, i) => PreconditionedModel.Compose(p, fields[i], spec)).ToArray();
+            var perStep = seeds.Select(_ => metrics.ToDictionary(m => m.Key, _ => new List<double>())).ToArray();
+            var kept = seeds.Select((_, i) => options.KeepFinalSamples && i == 0 ? new List<double[]>() : null).ToArray();
+            foreach (var step in steps)
+            {
+                bar.Together(trainer.Step, $"training to {step}");
+                trainer.Train(train, untilStep: step);
+                if (trainer.DivergedAtStep.Select((at, i) => (at, i)).FirstOrDefault(d => d.at is not null) is { at: { } at } diverged)
+                    throw new InvalidOperationException(
+                        $"The main flow of arm {arm.Name}, seed {seeds[diverged.i]}, diverged at step {at}: lower the learning rate.");
+                bar.Together(step, $"evaluating at {step}");
+                bool last = step == steps[^1];
+                for (int i = 0; i < count; i++)
+                {
+                    CopyMember(ensemble, i, fields[i]);
+                    var final = last ? kept[i] ?? (runs[i] is null ? null : new List<double[]>()) : null;
+                    var read = Evaluate(models[i], references[i], null, options, quality, seeds[i], device, metrics, final);
+                    foreach (var (key, value) in read)
+                        perStep[i][key].Add(value);
+                    runs[i]?.Evaluated(step, read);
+                    if (final is not null)
+                        runs[i]?.FinalSamples(step, final);
+                }
+            }
+            return Enumerable.Range(0, count).Select(i => new SeedOutcome(perStep[i].ToDictionary(p => p.Key, p => p.Value.ToArray()),
+                fitSeconds[i], trainer.Seconds / count, preconditioners[i].ParameterCount, VectorFields.ParameterCount(fields[i]), kept[i]))
+                .ToArray();
+        }
+        finally
+        {
+            // A composed model owns its preconditioner, not its field.
+            foreach (var model in models ?? [])
+                model.Dispose();
+            foreach (var field in fields)
+                field.Dispose();
+        }
+    }
+
+    /// <summary>Puts member <paramref name="k"/>'s current weights into <paramref name="field"/>.</summary>
+    private static void CopyMember(EnsembleMlpField ensemble, int k, MlpVectorField field)
+    {
+        using var member = ensemble.Member(k);
+        using var _ = no_grad();
+        foreach (var (to, from) in field.parameters().Zip(member.parameters()))
+            to.copy_(from);
+    }
+}
