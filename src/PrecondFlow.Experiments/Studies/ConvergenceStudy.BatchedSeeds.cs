@@ -13,7 +13,7 @@ namespace PrecondFlow.Experiments.Studies;
 
 public static partial class ConvergenceStudy
 {
-    /// <summary>Whether an arm's seeds train as one ensemble (<see cref="StudyOptions.BatchedSeeds"/>): unlabelled data,
+    /// <summary>Whether an arm's seeds (and its learning-rate trials) train as one ensemble (<see cref="StudyOptions.BatchedSeeds"/>): unlabelled data,
     /// no source points, no EMA (what <see cref="EnsembleTrainer"/> supports).</summary>
     private static bool Batched(StudyOptions options, DataSplit[]? sourceSplits, int classes) =>
         options.BatchedSeeds && sourceSplits is null && classes == 0 && options.EmaDecay is null;
@@ -82,6 +82,37 @@ public static partial class ConvergenceStudy
             // A composed model owns its preconditioner, not its field.
             foreach (var model in models ?? [])
                 model.Dispose();
+            foreach (var field in fields)
+                field.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The learning-rate trials of an arm at once: one member per rate, all from seed 0's initial weights and minibatches
+    /// (as the trials one by one), trained together on P(x) and scored on the validation split. A rate whose member
+    /// diverged scores NaN, so it never wins.
+    /// </summary>
+    private static IEnumerable<LearningRateTrial> TrialsBatched(StudyOptions options, PlannedArm arm, ModelSpec spec,
+        IReadOnlyList<double> rates, PointCloud train, PointCloud validation, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var fields = rates.Select(_ => (MlpVectorField)MainFlow.Create(spec, 0, device)).ToArray();
+        try
+        {
+            using var ensemble = EnsembleMlpField.FromMembers(fields);
+            using var trainer = new EnsembleTrainer(ensemble, spec, rates.Select(r => options.Training(options.SearchSteps, r, 0)).ToArray());
+            trainer.Train([train]);
+            var trials = new List<LearningRateTrial>();
+            for (int i = 0; i < rates.Count; i++)
+            {
+                CopyMember(ensemble, i, fields[i]);
+                double loss = trainer.DivergedAtStep[i] is null ? ValidationLoss.Of(fields[i], spec, validation) : double.NaN;
+                trials.Add(new LearningRateTrial(arm.Name, rates[i], loss));
+            }
+            return trials;
+        }
+        finally
+        {
             foreach (var field in fields)
                 field.Dispose();
         }

@@ -160,6 +160,24 @@ public static partial class ConvergenceStudy
         var trials = new List<LearningRateTrial>();
         try
         {
+            void Prepare()
+            {
+                if (preconditioner is not null)
+                    return;
+                preconditioner = PreconditionerFactory.Create(arm.Preconditioner, split.Train.Dim, classes, options.PreconditionerSettings);
+                Fit(preconditioner, split.Train, seed: 0, null);
+                train = PreconditionedModel.Transform(preconditioner, split.Train);
+                validation = PreconditionedModel.Transform(preconditioner, split.Validation);
+            }
+            var missing = options.LearningRateGrid.Where(r => cached?.Cache.FindTrial(cached.Study, arm.Name, r) is null).ToArray();
+            var together = new Dictionary<double, LearningRateTrial>();
+            if (Batched(options, null, classes) && missing.Length > 1)
+            {
+                bar.Report((done, $"{arm.Name}: {missing.Length} rates at once"));
+                Prepare();
+                foreach (var trial in TrialsBatched(options, arm, spec, missing, train!, validation!, device))
+                    together[trial.LearningRate] = trial;
+            }
             foreach (var rate in options.LearningRateGrid)
             {
                 bar.Report((done + trials.Count, string.Create(CultureInfo.InvariantCulture, $"{arm.Name} lr {rate:G3}")));
@@ -168,17 +186,14 @@ public static partial class ConvergenceStudy
                     trials.Add(reused);
                     continue;
                 }
-                if (preconditioner is null)
+                if (!together.TryGetValue(rate, out var trial))
                 {
-                    preconditioner = PreconditionerFactory.Create(arm.Preconditioner, split.Train.Dim, classes, options.PreconditionerSettings);
-                    Fit(preconditioner, split.Train, seed: 0, null);
-                    train = PreconditionedModel.Transform(preconditioner, split.Train);
-                    validation = PreconditionedModel.Transform(preconditioner, split.Validation);
+                    Prepare();
+                    using var field = MainFlow.Create(spec, 0, device);
+                    using var trainer = new FlowTrainer(field, spec, options.Training(options.SearchSteps, rate, 0));
+                    trainer.Train(train!);
+                    trial = new LearningRateTrial(arm.Name, rate, ValidationLoss.Of(trainer.SamplingField, spec, validation!));
                 }
-                using var field = MainFlow.Create(spec, 0, device);
-                using var trainer = new FlowTrainer(field, spec, options.Training(options.SearchSteps, rate, 0));
-                trainer.Train(train!);
-                var trial = new LearningRateTrial(arm.Name, rate, ValidationLoss.Of(trainer.SamplingField, spec, validation!));
                 cached?.Cache.SaveTrial(cached.Study, trial);
                 trials.Add(trial);
             }

@@ -38,7 +38,8 @@ namespace PrecondFlow.Experiments.Studies;
 /// <param name="KeepFinalSamples">Keep the first seed's samples of the last evaluation in
 /// <see cref="StudyArm.FinalSamples"/> (for scatter plots); off by default, since a study only needs the metrics.</param>
 /// <param name="BatchedSeeds">Train an arm's seeds together as one ensemble (<see cref="EnsembleTrainer"/>: stacked weights,
-/// one batched pass per step) instead of one after another. Each seed's main flow equals its separate run within float32
+/// one batched pass per step) instead of one after another, and likewise its learning-rate trials (one member per rate; a
+/// rate whose member diverges scores NaN instead of stopping the study). Each seed's main flow equals its separate run within float32
 /// rounding (the sums run in another order), so the numbers agree with an unbatched study to about 1e-6 relative, not
 /// bit for bit. Applies to unlabelled, non-transport studies without EMA; others run their seeds one by one.</param>
 public sealed record StudyOptions(

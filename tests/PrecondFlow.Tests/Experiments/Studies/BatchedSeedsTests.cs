@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace PrecondFlow.Tests.Experiments.Studies;
 
 /// <summary>
-/// A study whose seeds train together as one ensemble measures what the same study measures seed after seed: the same
-/// arms, rates and compute-matched baselines, every metric at every step within float32 rounding of the training.
+/// A study whose seeds (and learning-rate trials) train together as one ensemble measures what the same study measures
+/// one run after another: the same arms, rates and compute-matched baselines, every validation loss and every metric at
+/// every step within float32 rounding of the training.
 /// </summary>
 public class BatchedSeedsTests
 {
@@ -21,6 +22,11 @@ public class BatchedSeedsTests
         var oneByOne = ConvergenceStudy.Run(options, data, CPU);
         var together = ConvergenceStudy.Run(options with { BatchedSeeds = true }, data, CPU);
 
+        // The trials of the learning-rate grid (one member per rate) score within float32 rounding too.
+        Assert.Equal(oneByOne.Trials.Select(t => (t.Arm, t.LearningRate)), together.Trials.Select(t => (t.Arm, t.LearningRate)));
+        foreach (var (a, b) in oneByOne.Trials.Zip(together.Trials))
+            Assert.True(Math.Abs(a.ValidationLoss - b.ValidationLoss) <= 1e-5 * Math.Abs(a.ValidationLoss),
+                $"{a.Arm} at {a.LearningRate}: validation loss {a.ValidationLoss:R} one by one, {b.ValidationLoss:R} batched");
         Assert.Equal(oneByOne.Arms.Select(a => (a.Name, a.LearningRate, a.Steps.Count)),
             together.Arms.Select(a => (a.Name, a.LearningRate, a.Steps.Count)));
         foreach (var (a, b) in oneByOne.Arms.Zip(together.Arms))
