@@ -66,8 +66,8 @@ internal static class ReproduceCommand
         });
         var workers = new Option<int?>("--workers")
         {
-            Description = "2D experiments: regimes (and RealNVP ablations) run at the same time, one thread each (default: the number of cores). " +
-                "The numbers do not depend on it.",
+            Description = "2D experiments: jobs (each regime's study, each Swiss roll's RealNVP ablation) run at the same time, one process " +
+                "each (default: the number of cores). The numbers do not depend on it.",
         };
         workers.Validators.Add(result =>
         {
