@@ -12,11 +12,20 @@ internal static class InfoCommand
     {
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
-        var command = new Command("info", "Show the PrecondFlow, TorchSharp and libtorch versions, the compute device, threads and CUDA status.")
+        var distributed = DistributedLaunch.Option();
+        var command = new Command("info",
+            "Show the PrecondFlow, TorchSharp and libtorch versions, the compute device, threads and CUDA status, and under mpiexec the processes and the MPI library.")
         {
-            device, libtorch,
+            device, libtorch, distributed,
         };
-        command.SetAction(parse => CommandRunner.Run(() =>
+        command.SetAction(parse =>
+        {
+            using var communicator = DistributedLaunch.Start(parse.GetValue(distributed));
+            return DistributedLaunch.Run(parse, communicator, () => Show(parse, communicator));
+        });
+        return command;
+
+        int Show(ParseResult parse, Distributed.ICommunicator communicator)
         {
             var resolved = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             var info = ProcessEnvironment.Runtime(resolved, parse.GetValue(libtorch));
@@ -32,9 +41,14 @@ internal static class InfoCommand
                 : "oneDNN's backward kernels cannot be switched off here: convolution gradients may be wrong");
             table.AddRow("CUDA", Markup.Escape(info.CudaAvailable ? "available" : $"not available: {info.CudaStatus}"));
             table.AddRow("OS", Markup.Escape(info.Os));
-            AnsiConsole.Write(table);
+            if (communicator.WorldSize > 1 || parse.GetValue(distributed))
+            {
+                table.AddRow("processes", $"{communicator.WorldSize} (this is rank {communicator.Rank})");
+                table.AddRow("MPI", Markup.Escape(communicator.Library));
+            }
+            if (communicator.Rank == 0)
+                AnsiConsole.Write(table);
             return 0;
-        }));
-        return command;
+        }
     }
 }

@@ -3,6 +3,7 @@ using PrecondFlow.Cli.Arguments;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Devices;
 using PrecondFlow.Diagnostics;
+using PrecondFlow.Distributed;
 using PrecondFlow.Fields;
 using PrecondFlow.Paths;
 using PrecondFlow.Pipeline;
@@ -46,6 +47,7 @@ internal static class TrainCommand
                 "learning rate and gradient norm per --log-every window, a learned preconditioner's loss, and after training κ(Cov x_t) of P(x) " +
                 "at t = 0.25, 0.5, 0.75, 1 (kappa/t=...) with the eigenvalues as histograms (eigenvalues/t=...).",
         };
+        var distributed = DistributedLaunch.Option();
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the model folder every this many steps (0 = only at the end), so that an interrupted run can be resumed.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("train",
@@ -54,11 +56,21 @@ internal static class TrainCommand
         preconditioner.AddTo(command);
         model.AddTo(command);
         training.AddTo(command);
-        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, init, tensorboard, checkpointEvery })
+        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, init, tensorboard, checkpointEvery, distributed })
             command.Options.Add(option);
 
-        command.SetAction(parse => CommandRunner.Run(() =>
+        command.SetAction(parse =>
         {
+            using var communicator = DistributedLaunch.Start(parse.GetValue(distributed));
+            return DistributedLaunch.Run(parse, communicator, () => Train(parse, communicator));
+        });
+        return command;
+
+        int Train(ParseResult parse, ICommunicator communicator)
+        {
+            // One process or many: under MPI every rank trains on its rows of each global minibatch, rank 0 alone writes.
+            var parallel = communicator.WorldSize > 1 ? new DataParallel(communicator) : null;
+            bool writes = communicator.Rank == 0;
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             long s = parse.GetValue(seed);
             var folder = parse.GetValue(output)!;
@@ -102,16 +114,16 @@ internal static class TrainCommand
             };
             void SaveCheckpoint(PreconditionedModel m, int step)
             {
-                if (every > 0 && step % every == 0 && step < options.Steps)
+                if (writes && every > 0 && step % every == 0 && step < options.Steps)
                     m.Save(folder, Run(m), staging => WriteLossChart(m, staging));
             }
 
-            var log = parse.GetValue(tensorboard) is { } logFolder ? new TensorBoardLog(logFolder) : null;
+            var log = writes && parse.GetValue(tensorboard) is { } logFolder ? new TensorBoardLog(logFolder) : null;
             using var trained = ProgressDisplay.Run(stages =>
             {
                 var main = new ProgressFanOut<TrainingProgress>(new TrainingProgressBar(stages.Add("main flow", options.Steps)), log);
                 if (resumeFrom is not null)
-                    return PreconditionedModel.Resume(resumeFrom, points, dev, main, SaveCheckpoint, sourcePoints);
+                    return PreconditionedModel.Resume(resumeFrom, points, dev, main, SaveCheckpoint, sourcePoints, parallel);
                 var p = preconditioner.Create(parse, preconditionerSpec, points.Dim, points.NumClasses, conditional: spec.Field.IsConditionalOn(points));
                 var stage = stages.Add($"preconditioner {preconditionerSpec}", 1);
                 var fitProgress = new ProgressFanOut<PreconditionerProgress>(
@@ -121,8 +133,10 @@ internal static class TrainCommand
                 // Initial weights from --seed alone, or from --init.
                 var field = initial ?? VectorFields.Create(spec.Field, generator);
                 field.to(dev);
-                return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint, sourcePoints);
-            });
+                return PreconditionedModel.Train(points, p, field, spec, options, fitProgress, main, SaveCheckpoint, sourcePoints, parallel);
+            }, visible: writes);
+            if (!writes)
+                return 0;
             trained.Save(folder, Run(trained), staging => WriteLossChart(trained, staging));
             if (log is not null && sourcePoints is null)
                 LogConditioning(log, trained, points, spec, s);
@@ -131,9 +145,12 @@ internal static class TrainCommand
             table.AddRow(Markup.Escape(folder), Markup.Escape(resumeFrom is null ? preconditionerSpec : trained.Preconditioner.Name), trained.Trainer!.Step.ToString(),
                 $"{trained.Trainer.LossTrace[^1].Loss:G4}", $"{trained.Times.PreconditionerSeconds:F1}", $"{trained.Times.MainFlowSeconds:F1}");
             AnsiConsole.Write(table);
+            if (parallel is { Reductions: > 0 })
+                System.Console.Error.WriteLine(
+                    $"data-parallel: {communicator.WorldSize} processes over {communicator.Library}; gradient all-reduce " +
+                    $"{1000 * parallel.CommunicationSeconds / parallel.Reductions:F2} ms per step on rank 0 (copies included).");
             return 0;
-        }));
-        return command;
+        }
     }
 
     /// <summary>The main flow's network with the weights of an exported file, checked against the data.</summary>

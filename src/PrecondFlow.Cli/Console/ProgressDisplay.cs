@@ -11,8 +11,12 @@ internal static class ProgressDisplay
     });
 
     /// <summary>Runs <paramref name="work"/> with one progress task per stage; each stage reports (done, total, status).</summary>
-    public static T Run<T>(Func<Stages, T> work)
+    /// <param name="work">The work, given the stages to report to.</param>
+    /// <param name="visible">False draws nothing (the processes of a distributed run other than rank 0).</param>
+    public static T Run<T>(Func<Stages, T> work, bool visible = true)
     {
+        if (!visible)
+            return work(new Stages(null));
         T result = default!;
         ErrorConsole.Progress()
             .AutoClear(false)
@@ -28,13 +32,16 @@ internal static class ProgressDisplay
     /// <summary>Creates progress tasks inside a running display.</summary>
     internal sealed class Stages
     {
-        private readonly ProgressContext context;
+        private readonly ProgressContext? context;
 
-        public Stages(ProgressContext context) => this.context = context;
+        /// <param name="context">The display, or null to draw nothing.</param>
+        public Stages(ProgressContext? context) => this.context = context;
 
         /// <summary>A new bar; the returned reporter takes (done, status text).</summary>
         public IProgress<(double Done, string Status)> Add(string name, double total)
         {
+            if (context is null)
+                return new Progress<(double Done, string Status)>();
             var task = context.AddTask(Markup.Escape(name), maxValue: Math.Max(total, 1));
             return new Reporter(task, name);
         }

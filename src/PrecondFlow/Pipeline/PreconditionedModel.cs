@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PrecondFlow.Data;
+using PrecondFlow.Distributed;
 using PrecondFlow.Fields;
 using PrecondFlow.IO;
 using PrecondFlow.Preconditioning;
@@ -98,9 +99,11 @@ public sealed class PreconditionedModel : IDisposable
     /// <param name="source">Start points (n₀, Dim) of the main flow instead of N(0, I), in the main flow's coordinates (P is
     /// applied to the target only; see <see cref="FlowTrainer.Train"/>); null: x₀ ~ N(0, I). Pass it again to <see cref="Resume"/>.</param>
     /// <exception cref="InvalidOperationException">P failed its invertibility check after fitting.</exception>
+    /// <param name="parallel">Data-parallel training of the main flow over several processes (see <see cref="FlowTrainer"/>), or null for one process.</param>
     public static PreconditionedModel Train(PointCloud data, IFittablePreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, IProgress<PreconditionerProgress>? preconditionerProgress = null,
-        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null)
+        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null,
+        DataParallel? parallel = null)
     {
         var clock = Stopwatch.StartNew();
         var fit = preconditioner.Fit(data, options.Seed, preconditionerProgress);
@@ -108,7 +111,7 @@ public sealed class PreconditionedModel : IDisposable
             throw new InvalidOperationException(
                 $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
                 $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
-        return TrainMainFlow(data, preconditioner, field, spec, options, clock.Elapsed.TotalSeconds, fit, progress, onLog, source);
+        return TrainMainFlow(data, preconditioner, field, spec, options, clock.Elapsed.TotalSeconds, fit, progress, onLog, source, parallel);
     }
 
     /// <summary>
@@ -128,9 +131,10 @@ public sealed class PreconditionedModel : IDisposable
     /// <param name="options">The main flow's training settings.</param>
     /// <param name="source">Start points (n₀, Dim) of the main flow instead of N(0, I), in the main flow's coordinates (P is
     /// applied to the target only; see <see cref="FlowTrainer.Train"/>); null: x₀ ~ N(0, I). Pass it again to <see cref="Resume"/>.</param>
+    /// <param name="parallel">Data-parallel training of the main flow over several processes (see <see cref="FlowTrainer"/>), or null for one process.</param>
     public static PreconditionedModel TrainOnFitted(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, PreconditionerFitReport? fit = null, IProgress<TrainingProgress>? progress = null,
-        Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null)
+        Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null, DataParallel? parallel = null)
     {
         if (preconditioner is IFittablePreconditioner { IsFitted: false })
             throw new InvalidOperationException(
@@ -139,18 +143,18 @@ public sealed class PreconditionedModel : IDisposable
             throw new InvalidOperationException(
                 $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
                 $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
-        return TrainMainFlow(data, preconditioner, field, spec, options, fit?.Seconds ?? 0, fit, progress, onLog, source);
+        return TrainMainFlow(data, preconditioner, field, spec, options, fit?.Seconds ?? 0, fit, progress, onLog, source, parallel);
     }
 
     private static PreconditionedModel TrainMainFlow(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,
         TrainingOptions options, double fitSeconds, PreconditionerFitReport? fit, IProgress<TrainingProgress>? progress,
-        Action<PreconditionedModel, int>? onLog, PointCloud? source)
+        Action<PreconditionedModel, int>? onLog, PointCloud? source, DataParallel? parallel)
     {
         var clock = Stopwatch.StartNew();
         var transformed = Transform(preconditioner, data);
         double transformSeconds = clock.Elapsed.TotalSeconds;
 
-        var trainer = new FlowTrainer(field, spec, options);
+        var trainer = new FlowTrainer(field, spec, options, parallel);
         var model = new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, spec,
             new PipelineTimes(fitSeconds, transformSeconds, 0), fit);
         model.Continue(transformed, progress, onLog, source, data);
@@ -167,13 +171,15 @@ public sealed class PreconditionedModel : IDisposable
     /// <param name="progress">Receives the main flow's training progress.</param>
     /// <param name="onLog">Called with the model and the step every LogEvery steps of the main flow.</param>
     /// <param name="source">The start points the run was trained from, if any (not saved with the folder).</param>
+    /// <param name="parallel">Data-parallel training of the main flow over several processes (see <see cref="FlowTrainer"/>), or null for one process.</param>
     public static PreconditionedModel Resume(string folder, PointCloud data, Device device,
-        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null)
+        IProgress<TrainingProgress>? progress = null, Action<PreconditionedModel, int>? onLog = null, PointCloud? source = null,
+        DataParallel? parallel = null)
     {
         var (preconditioner, manifest) = LoadPreconditioner(folder, Checkpoint.ReadManifest(folder).Model.Field.Dim);
         var clock = Stopwatch.StartNew();
         var transformed = Transform(preconditioner, data);
-        var trainer = Checkpoint.Load(folder, device);
+        var trainer = Checkpoint.Load(folder, device, parallel);
         var times = (manifest?.Times ?? new PipelineTimes(0, 0, 0)) with { TransformSeconds = clock.Elapsed.TotalSeconds };
         var model = new PreconditionedModel(preconditioner, trainer, trainer.SamplingField, trainer.Spec, times, manifest?.PreconditionerFit);
         model.Continue(transformed, progress, onLog, source, data);

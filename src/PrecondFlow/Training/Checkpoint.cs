@@ -134,17 +134,18 @@ public static class Checkpoint
     /// state, the random-number state, the step, the seconds and the loss trace.</summary>
     /// <param name="folder">A folder written by <see cref="Save"/> or <see cref="WriteInto"/>.</param>
     /// <param name="device">Device to train on.</param>
+    /// <param name="parallel">The processes to continue on (any number), or null for one.</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">The folder holds no manifest.</exception>
     /// <exception cref="InvalidDataException">The manifest, a checksum, the weights or the optimizer state is invalid; the
     /// message names the file.</exception>
-    public static FlowTrainer Load(string folder, Device device)
+    public static FlowTrainer Load(string folder, Device device, Distributed.DataParallel? parallel = null)
     {
         var (manifest, files) = Read(folder);
         var field = VectorFields.Create(manifest.Model.Field);
         LoadWeights(field, files.File(FieldFile));
         field.to(device);
-        var trainer = new FlowTrainer(field, manifest.Model, manifest.Training);
+        var trainer = new FlowTrainer(field, manifest.Model, manifest.Training, parallel);
         if (trainer.Ema is not null)
             LoadWeights(trainer.Ema.Average, files.File(EmaFile));
         var optimizerFile = files.File(OptimizerFile);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PrecondFlow.Couplings;
 using PrecondFlow.Data;
+using PrecondFlow.Distributed;
 using PrecondFlow.Fields;
 using PrecondFlow.Paths;
 using TorchSharp;
@@ -24,9 +25,11 @@ public sealed class FlowTrainer : IDisposable
     /// <param name="field">The network; its weights are trained in place.</param>
     /// <param name="spec">Path and objective (its Field must describe <paramref name="field"/>).</param>
     /// <param name="options">Training settings.</param>
+    /// <param name="parallel">Data-parallel training over several processes (each draws the same global minibatch of
+    /// <see cref="TrainingOptions.BatchSize"/> rows and computes the loss on its slice), or null for one process.</param>
     /// <exception cref="ArgumentException">The network does not match <paramref name="spec"/>'s Field (the message names
     /// the difference): the saved model could not be rebuilt.</exception>
-    public FlowTrainer(VectorField field, ModelSpec spec, TrainingOptions options)
+    public FlowTrainer(VectorField field, ModelSpec spec, TrainingOptions options, DataParallel? parallel = null)
     {
         spec.Validate();
         options.Validate();
@@ -38,7 +41,10 @@ public sealed class FlowTrainer : IDisposable
         Path = AffinePath.FromName(spec.Path);
         Device = field.parameters().First().device;
         loop = new TrainingLoop(field.parameters(), LearningRateSchedule.For(options), options.WeightDecay, options.GradientClip,
-            options.LogEvery);
+            options.LogEvery) { Parallel = parallel };
+        Parallel = parallel;
+        if (parallel is not null)
+            parallel.RowsOf(options.BatchSize);   // fails now, naming --batch-size, when the batch is smaller than the world
         generator = new Generator((ulong)options.Seed, Device);
         if (options.EmaDecay is { } decay)
             Ema = new ExponentialMovingAverage(field, decay);
@@ -58,6 +64,9 @@ public sealed class FlowTrainer : IDisposable
     public Device Device { get; }
     /// <summary>The EMA of the weights when <see cref="TrainingOptions.EmaDecay"/> is set; else null.</summary>
     public ExponentialMovingAverage? Ema { get; }
+
+    /// <summary>The processes this trainer shares its minibatches with, or null for one process.</summary>
+    public DataParallel? Parallel { get; }
 
     /// <summary>Optimizer steps done so far (also after resuming).</summary>
     public int Step { get; private set; }
@@ -186,7 +195,13 @@ public sealed class FlowTrainer : IDisposable
         var bridge = Options.BridgeOrDefault;
         if (bridge.IsActive)
             sample = bridge.Apply(sample, randn(x1.shape, dtype: x1.dtype, device: Device, generator: generator));
-        return RegressionLoss.Compute(Field, Spec.Objective, sample, y, weight);
+        if (Parallel is null || Parallel.Communicator.WorldSize == 1)
+            return RegressionLoss.Compute(Field, Spec.Objective, sample, y, weight);
+        // Every process drew the whole batch above, with the same generator; the network sees this process's rows only.
+        var rows = Parallel.RowsOf(x1.shape[0]);
+        Tensor Rows(Tensor v) => v.narrow(0, rows.Start, rows.Length);
+        var slice = new PathSample(Rows(sample.X0), Rows(sample.X1), Rows(sample.T), Rows(sample.Xt), Rows(sample.Velocity));
+        return RegressionLoss.Compute(Field, Spec.Objective, slice, y is null ? null : Rows(y), Rows(weight)) * rows.LossWeight;
     }
 
     private static void CheckBridge(ModelSpec spec, TrainingOptions options)
@@ -243,7 +258,10 @@ public sealed class FlowTrainer : IDisposable
     public void SaveCheckpoint(string folder) => Checkpoint.Save(folder, this);
 
     /// <summary>Rebuilds a trainer from a checkpoint folder, ready to continue.</summary>
-    public static FlowTrainer LoadCheckpoint(string folder, Device device) => Checkpoint.Load(folder, device);
+    /// <param name="folder">A folder written by <see cref="SaveCheckpoint"/>.</param>
+    /// <param name="device">Where to continue.</param>
+    /// <param name="parallel">The processes to continue on (any number: the random state is the same on each), or null for one.</param>
+    public static FlowTrainer LoadCheckpoint(string folder, Device device, DataParallel? parallel = null) => Checkpoint.Load(folder, device, parallel);
 
     internal TorchSharp.Modules.AdamW Optimizer => loop.Optimizer;
     internal Generator Generator => generator;

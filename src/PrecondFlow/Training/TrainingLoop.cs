@@ -1,4 +1,5 @@
 using PrecondFlow.Devices;
+using PrecondFlow.Distributed;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -9,7 +10,9 @@ namespace PrecondFlow.Training;
 /// Each step, in its own dispose scope: set the rate of <see cref="Schedule"/>, zero the gradients, compute the
 /// caller's loss, back-propagate (with <see cref="CpuConvolutions.Backward"/>), measure and clip the global gradient
 /// norm on the device, step AdamW, run the caller's after-step hook, and add the logged terms and the norm to float64
-/// sums on the device. Every <see cref="LogEvery"/> steps (and at the last) the window's means are read back — the
+/// sums on the device. With <see cref="Parallel"/> set, the gradients are averaged over the processes right after the
+/// backward pass (one all-reduction of a flat buffer), the weights' hash is compared across processes at the start and
+/// every <see cref="DataParallel.WeightCheckEvery"/> steps, and the window's means are averaged too. Every <see cref="LogEvery"/> steps (and at the last) the window's means are read back — the
 /// loop's only host synchronisation — checked for NaN/∞ and handed to the caller.
 /// </summary>
 public sealed class TrainingLoop : IDisposable
@@ -62,6 +65,13 @@ public sealed class TrainingLoop : IDisposable
     /// <summary>What the user can do when the loss diverges; ends the divergence message.</summary>
     public string DivergenceHint { get; init; } = "lower the learning rate or check the data for extreme values.";
 
+    /// <summary>
+    /// Data-parallel training over several processes, or null (the default) for one process, which then runs exactly as
+    /// without it. Each process's loss must be its slice's share (see <see cref="RowSlice.LossWeight"/>) or the whole
+    /// batch's loss: the mean of the gradients is then the whole batch's gradient either way.
+    /// </summary>
+    public DataParallel? Parallel { get; init; }
+
     /// <summary>The optimizer (its state is saved with checkpoints).</summary>
     internal AdamW Optimizer => optimizer;
 
@@ -84,6 +94,9 @@ public sealed class TrainingLoop : IDisposable
         Tensor? sums = null;
         Tensor? normSum = null;
         double lastRate = double.NaN;
+        var reducer = Parallel is { Communicator.WorldSize: > 1 } parallel ? new GradientAllReduce(parallel, parameters) : null;
+        if (reducer is not null)
+            WeightAgreement.Check(Parallel!.Communicator, parameters, fromStep);
         try
         {
             int windowStart = fromStep;
@@ -99,6 +112,7 @@ public sealed class TrainingLoop : IDisposable
                     var result = loss(step);
                     CpuConvolutions.Backward(result.Objective);
                     lastRate = rate;
+                    reducer?.Reduce();
                     // Measured before clipping (the clipping's own measurement when it clips), summed on the device and
                     // read back with the losses.
                     var norm = GradientClip is { } clip
@@ -116,6 +130,8 @@ public sealed class TrainingLoop : IDisposable
                     sums.add_(logged);
                 }
                 int done = step + 1;
+                if (reducer is not null && (done % Parallel!.WeightCheckEvery == 0 || done == toStep))
+                    WeightAgreement.Check(Parallel.Communicator, parameters, done);
                 if (done % NativeScalarCollectionInterval == 0)
                     GC.Collect(0);
                 if (done % LogEvery == 0 || done == toStep)
@@ -127,6 +143,10 @@ public sealed class TrainingLoop : IDisposable
                         // One read-back for the losses and the gradient norm together.
                         var window = normSum is null ? sums! : cat(new[] { sums!, normSum });
                         var read = window.cpu().data<double>().ToArray();
+                        // Each process logged its slice's share: the mean over the processes is the whole batch's mean
+                        // (the gradient norm, measured after the reduction, is the same everywhere).
+                        if (reducer is not null)
+                            Parallel!.Communicator.AllReduceMean(read);
                         means = read[..(int)sums!.shape[0]];
                         if (normSum is not null)
                         {

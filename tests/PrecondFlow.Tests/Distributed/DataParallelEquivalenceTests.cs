@@ -1,0 +1,67 @@
+using PrecondFlow.Training;
+using TorchSharp;
+using Xunit.Abstractions;
+
+namespace PrecondFlow.Tests.Distributed;
+
+/// <summary>
+/// `mpiexec -n 2 precondflow train` with global batch B trains the same model as one process with batch B: every rank
+/// draws the same global minibatch and computes the loss on half of its rows, and the averaged gradients are the
+/// whole batch's gradient. Only the order of float32 summations differs (two half-batch means averaged instead of one
+/// mean), so the loss trace and the final weights agree to a float32 tolerance, not bit for bit.
+/// </summary>
+public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDisposable
+{
+    /// <summary>
+    /// The tolerances. A reordered float32 sum differs by a few ulps (relative ~1e-7) per step; AdamW divides each
+    /// gradient by its own running RMS, so these differences reach the weights as relative ~1e-7 changes of steps of
+    /// size ≤ lr = 1e-3 and grow slowly over the run (measured after 60 steps: losses 3e-8 apart relatively, weights
+    /// 6e-8 apart). 1e-5 on the weights (a hundredth of one step) and a relative 1e-5 on the window losses leave two
+    /// orders of magnitude above that, and are far below what a wrong split gives: one rank's half alone, or the batch
+    /// counted twice, changes the losses by percents and the weights by whole steps.
+    /// </summary>
+    private const double WeightTolerance = 1e-5;
+    private const double RelativeLossTolerance = 1e-5;
+
+    private readonly string root = Directory.CreateTempSubdirectory("precondflow-mpi-").FullName;
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    private static string[] Settings(string preconditioner) =>
+        ["train", "--data", "moons", "--count", "500", "--steps", "60", "--batch-size", "64", "--hidden", "32,32",
+         "--log-every", "10", "--seed", "3", "--preconditioner", preconditioner];
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("whiten")]
+    public void TwoRanksTrainTheSameModelAsOneProcessWithTheSameGlobalBatch(string preconditioner)
+    {
+        var single = Path.Combine(root, "single");
+        var (code, log) = MpiRuns.RunSingle([.. Settings(preconditioner), "--out", single]);
+        Assert.True(code == 0, log);
+        var two = Path.Combine(root, "two");
+        (code, log) = MpiRuns.RunMpi(2, [.. Settings(preconditioner), "--out", two]);
+        Assert.True(code == 0, log);
+
+        var expected = Checkpoint.ReadManifest(single).LossTrace;
+        var actual = Checkpoint.ReadManifest(two).LossTrace;
+        Assert.Equal(expected.Select(p => p.Step), actual.Select(p => p.Step));
+        double worstLoss = expected.Zip(actual, (e, a) => Math.Abs(a.Loss - e.Loss) / Math.Abs(e.Loss)).Max();
+        double worstWeight = MaxWeightDifference(single, two);
+        output.WriteLine($"{preconditioner}: largest relative loss difference {worstLoss:G3}, largest weight difference {worstWeight:G3}");
+        Assert.True(worstLoss < RelativeLossTolerance, $"relative loss difference {worstLoss:G3}");
+        Assert.True(worstWeight < WeightTolerance, $"weight difference {worstWeight:G3}");
+        // Not vacuous: the runs trained (the loss moved by much more than the tolerance).
+        Assert.True(Math.Abs(expected[0].Loss - expected[^1].Loss) / expected[0].Loss > 100 * RelativeLossTolerance);
+    }
+
+    private static double MaxWeightDifference(string a, string b)
+    {
+        var (first, _) = Checkpoint.LoadField(a, torch.CPU, preferEma: false);
+        var (second, _) = Checkpoint.LoadField(b, torch.CPU, preferEma: false);
+        using (first)
+        using (second)
+        using (torch.NewDisposeScope())
+            return first.parameters().Zip(second.parameters(), (x, y) => (x - y).abs().max().item<float>()).Max();
+    }
+}
