@@ -106,6 +106,8 @@ public sealed class PreconditionedModel : IDisposable
         DataParallel? parallel = null)
     {
         var clock = Stopwatch.StartNew();
+        if (parallel is not null)
+            ShareFitting(preconditioner, parallel);
         var fit = preconditioner.Fit(data, options.Seed, preconditionerProgress);
         if (!fit.Passed)
             throw new InvalidOperationException(
@@ -144,6 +146,16 @@ public sealed class PreconditionedModel : IDisposable
                 $"The {preconditioner.Name} preconditioner failed its invertibility check after fitting " +
                 $"(max relative round-trip error {fit.Invertibility?.MaxRelativeError:G3}); it is not used.");
         return TrainMainFlow(data, preconditioner, field, spec, options, fit?.Seconds ?? 0, fit, progress, onLog, source, parallel);
+    }
+
+    /// <summary>Lets every learned member of <paramref name="preconditioner"/> (chains included) fit data-parallel.</summary>
+    private static void ShareFitting(IPreconditioner preconditioner, DataParallel parallel)
+    {
+        if (preconditioner is IDataParallelFit learned)
+            learned.Parallel = parallel;
+        if (preconditioner is PreconditionerChain chain)
+            foreach (var member in chain.Members)
+                ShareFitting(member, parallel);
     }
 
     private static PreconditionedModel TrainMainFlow(PointCloud data, IPreconditioner preconditioner, VectorField field, ModelSpec spec,

@@ -23,7 +23,7 @@ namespace PrecondFlow.Preconditioning;
 /// Because the network is small and trained briefly, P makes the data only roughly Gaussian: that is the point — it
 /// is cheap, and it only has to improve the conditioning the main flow sees.
 /// </summary>
-public sealed class FlowPreconditioner : IFittablePreconditioner
+public sealed class FlowPreconditioner : IFittablePreconditioner, IDataParallelFit
 {
     /// <summary>The kind written in <c>preconditioner.json</c>.</summary>
     public const string Kind = "flow";
@@ -66,6 +66,9 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
     public bool IsConditional => NumClasses > 0;
     /// <summary>Whether the field has been trained by Fit (or loaded from a trained save); P is unusable before.</summary>
     public bool IsFitted { get; private set; }
+
+    /// <inheritdoc />
+    public Distributed.DataParallel? Parallel { get; set; }
     /// <summary>The settings the map was built with.</summary>
     public FlowPreconditionerOptions Options { get; }
     /// <summary>True when Dim ≤ <see cref="FlowPreconditionerOptions.ExactLogDetUpToDimension"/>: the divergence is then
@@ -111,7 +114,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner
         failedCheck = null;
         var options = new TrainingOptions(Steps: Options.Steps, BatchSize: Options.BatchSize, LearningRate: Options.LearningRate,
             LogEvery: Math.Max(1, Options.Steps / 50), Seed: seed);
-        using var trainer = new FlowTrainer(network, Spec, options);
+        using var trainer = new FlowTrainer(network, Spec, options, Parallel);
         var fit = trainer.Train(IsConditional ? data : data with { Labels = null, NumClasses = 0 },
             progress: progress is null ? null : new Progress(progress, clock));
         IsFitted = true;

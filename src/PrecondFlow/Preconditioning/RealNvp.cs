@@ -32,7 +32,7 @@ namespace PrecondFlow.Preconditioning;
 /// and leaves the map refusing use in the same way.</para>
 /// <para>Dimension 1 is not supported: a coupling needs a second half to condition on. Whiten 1-D data instead.</para>
 /// </remarks>
-public sealed class RealNvp : IFittablePreconditioner
+public sealed class RealNvp : IFittablePreconditioner, IDataParallelFit
 {
     /// <summary>The kind written in <c>preconditioner.json</c>.</summary>
     public const string Kind = "realnvp";
@@ -78,6 +78,9 @@ public sealed class RealNvp : IFittablePreconditioner
 
     /// <summary>Whether the map has been trained (or loaded from a trained save); an untrained RealNVP is the identity.</summary>
     public bool IsFitted { get; private set; }
+
+    /// <inheritdoc />
+    public Distributed.DataParallel? Parallel { get; set; }
 
     /// <summary>Number of classes; 0 when unconditional.</summary>
     public int NumClasses { get; }
@@ -152,6 +155,7 @@ public sealed class RealNvp : IFittablePreconditioner
             options.MaxGradNorm > 0 ? options.MaxGradNorm : null, options.LogEvery)
         {
             Subject = "RealNVP training",
+            Parallel = Parallel,
             DivergenceHint = $"training diverged. Lower the learning rate (now {options.LearningRate}) or the scale bound " +
                 $"(now {options.ScaleBound}), or whiten the data first (chain 'whiten' before 'realnvp').",
         };
@@ -168,7 +172,12 @@ public sealed class RealNvp : IFittablePreconditioner
             }
             var rows = order!.narrow(0, position, batch);
             position += batch;
-            return new StepLoss(NegativeLogLikelihood(x.index_select(0, rows), labels?.index_select(0, rows)));
+            if (Parallel is null || Parallel.Communicator.WorldSize == 1)
+                return new StepLoss(NegativeLogLikelihood(x.index_select(0, rows), labels?.index_select(0, rows)));
+            // Every process drew the same batch order; each computes its share of the batch's likelihood.
+            var slice = Parallel.RowsOf(batch);
+            rows = rows.narrow(0, slice.Start, slice.Length);
+            return new StepLoss(NegativeLogLikelihood(x.index_select(0, rows), labels?.index_select(0, rows)) * slice.LossWeight);
         }
         try
         {
