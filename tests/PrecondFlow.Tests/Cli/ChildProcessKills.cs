@@ -91,7 +91,8 @@ internal static class ChildProcessKills
         Directory.Exists(folder) ? Directory.GetDirectories(folder, ".*.tmp*").Length : 0;
 
     /// <summary>Every number of a results file, one "path=value" line each, except those that may differ between runs of
-    /// the same computation: timings (also as {"key": "..._seconds", "value": ...}), the runtime and whether a cache entry was reused. Text is left out (prose quotes
+    /// the same computation: timings (also as {"key": "..._seconds", "value": ...}), the runtime, the number of parallel workers
+    /// and whether a cache entry was reused. Text is left out (prose quotes
     /// timings).</summary>
     public static string Numbers(string resultsFile)
     {
@@ -100,7 +101,7 @@ internal static class ChildProcessKills
         return string.Join("\n", lines);
     }
 
-    private static readonly string[] RunSpecific = ["seconds", "times", "wall", "runtime", "reused"];
+    private static readonly string[] RunSpecific = ["seconds", "times", "wall", "runtime", "workers", "reused"];
 
     private static void Collect(JsonNode? node, string path, List<string> lines)
     {

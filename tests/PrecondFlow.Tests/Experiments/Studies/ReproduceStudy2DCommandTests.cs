@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using PrecondFlow.Tests.Cli;
 
 namespace PrecondFlow.Tests.Experiments.Studies;
@@ -45,8 +44,8 @@ public class ReproduceStudy2DCommandTests : IDisposable
         Assert.True(one.ExitCode == 0, one.Error);
         Assert.True(two.ExitCode == 0, two.Error);
         foreach (var regime in new[] { "a-gaussian-kappa-1e2", "a-gaussian-kappa-1e4" })
-            Assert.Equal(Numbers(Path.Combine(folder, "one", regime, "study.json")), Numbers(Path.Combine(folder, "two", regime, "study.json")));
-        Assert.Equal(Numbers(Path.Combine(folder, "one", "claims.json")), Numbers(Path.Combine(folder, "two", "claims.json")));
+            Assert.Equal(ChildProcessKills.Numbers(Path.Combine(folder, "one", regime, "study.json")), ChildProcessKills.Numbers(Path.Combine(folder, "two", regime, "study.json")));
+        Assert.Equal(ChildProcessKills.Numbers(Path.Combine(folder, "one", "claims.json")), ChildProcessKills.Numbers(Path.Combine(folder, "two", "claims.json")));
     }
 
     [Fact]
@@ -56,32 +55,5 @@ public class ReproduceStudy2DCommandTests : IDisposable
         Assert.Equal(2, outcome.ExitCode);
         Assert.Contains("--workers", outcome.Error);
         Assert.False(Directory.Exists(Out));
-    }
-
-    /// <summary>A results file without what may differ between runs: timings, the command line and the job settings.</summary>
-    private static string Numbers(string file)
-    {
-        var node = JsonNode.Parse(File.ReadAllText(file))!;
-        Strip(node);
-        return node.ToJsonString();
-    }
-
-    private static void Strip(JsonNode? node)
-    {
-        if (node is JsonObject obj)
-        {
-            foreach (var key in obj.Select(p => p.Key).ToArray())
-            {
-                if (key.Contains("second") || key is "command" or "workers" or "intra_op_threads" or "configuration")
-                    obj.Remove(key);
-                else
-                    Strip(obj[key]);
-            }
-        }
-        else if (node is JsonArray array)
-        {
-            foreach (var item in array)
-                Strip(item);
-        }
     }
 }
