@@ -657,7 +657,9 @@ class SequentialTrainingStep:
 
 
 
-def measure(workload, warmup, repetitions, device):
+def measure(workload, warmup, repetitions, device, minimum_seconds=0.0, max_repetitions=None):
+    """At least `repetitions` timed runs, and more until they add up to `minimum_seconds` (at most `max_repetitions`),
+    as the .NET bench's RepetitionPlan does."""
     load_before = load_average()
     release_memory()
     rss_before = rss_bytes()
@@ -667,7 +669,8 @@ def measure(workload, warmup, repetitions, device):
         workload.run()
         synchronize(device)
     seconds = []
-    for _ in range(repetitions):
+    limit = max_repetitions if max_repetitions is not None else repetitions
+    while len(seconds) < repetitions or (sum(seconds) < minimum_seconds and len(seconds) < limit):
         start = time.perf_counter()
         workload.run()
         synchronize(device)
@@ -804,7 +807,8 @@ def main(argv=None) -> int:
         print("error: CUDA was requested but torch.cuda.is_available() is False.", file=sys.stderr)
         return 2
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    warmup, repetitions = (1, 2) if args.quick else (2, 5)
+    # The same plan as the .NET bench's RepetitionPlan (Full and Smoke).
+    warmup, repetitions, minimum_seconds, max_repetitions = (1, 2, 0.0, 2) if args.quick else (2, 5, 3.0, 50)
     factories = {
         "flow-train-step": lambda: FlowTrainingStep(args.quick, args.adamw),
         "realnvp-train-step": lambda: RealNvpTrainingStep(args.quick, args.adamw),
@@ -823,7 +827,7 @@ def main(argv=None) -> int:
                 continue
             workload = factories[name]()
             print(f"running {name} ({workload.shape})…", file=sys.stderr)
-            results.append(measure(workload, warmup, repetitions, device))
+            results.append(measure(workload, warmup, repetitions, device, minimum_seconds, max_repetitions))
             del workload
     report = {
         "implementation": "pytorch",

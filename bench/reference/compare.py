@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Side-by-side comparison of two bench JSON files (PrecondFlow.Bench --json or bench_reference.py --json).
+"""Side-by-side comparison of bench JSON files (PrecondFlow.Bench --json or bench_reference.py --json).
 
     python3 bench/reference/compare.py precondflow.json pytorch.json
+    python3 bench/reference/compare.py a1.json,a2.json,a3.json b1.json,b2.json,b3.json
 
-Prints, per workload found in both, the median time per repetition, the throughput of each, and the ratio
-first / second of the throughputs (above 1: the first is faster). Standard library only.
+Each side is one file or a comma-separated list of rounds (compare.sh --rounds runs the two programs in turn, so
+round i of each side ran next to the other's round i). Prints, per workload found on both sides, the median over
+rounds of each side's median time per repetition and throughput, the ratio first / second of those throughputs
+(above 1: the first is faster) and, with several rounds, the lowest and highest ratio of a round pair.
+Standard library only.
 """
 
 import json
+import statistics
 import sys
 
 
@@ -17,39 +22,62 @@ def load(path):
     return report, {r["name"]: r for r in report.get("results", [])}
 
 
-def describe(report):
+def load_side(argument):
+    rounds = [load(path) for path in argument.split(",") if path]
+    if not rounds:
+        raise SystemExit(f"compare.py: no file in '{argument}'")
+    return rounds
+
+
+def describe(rounds):
+    report = rounds[0][0]
     runtime = report.get("runtime", {})
-    return (f"{report.get('implementation', '?')}: {runtime.get('device', '?')}, {runtime.get('threads', '?')} threads, "
+    text = (f"{report.get('implementation', '?')}: {runtime.get('device', '?')}, {runtime.get('threads', '?')} threads, "
             f"OMP_WAIT_POLICY {report.get('omp_wait_policy', '?')}, {report.get('date_utc', '?')}"
             + (", quick" if report.get("quick") else ""))
+    return text + (f", {len(rounds)} rounds" if len(rounds) > 1 else "")
+
+
+def per_round(rounds, name, key):
+    return [results[name][key] for _, results in rounds if name in results]
 
 
 def main(argv):
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
-    (first, a), (second, b) = load(argv[1]), load(argv[2])
+    first, second = load_side(argv[1]), load_side(argv[2])
     print("A = " + describe(first))
     print("B = " + describe(second))
-    common = [name for name in a if name in b]
+    a_names = [name for name in first[0][1]]
+    b_names = set(second[0][1])
+    common = [name for name in a_names if name in b_names]
     if not common:
-        print("The two files have no workload in common.", file=sys.stderr)
+        print("The two sides have no workload in common.", file=sys.stderr)
         return 1
-    header = f"{'workload':<20} {'A median':>10} {'B median':>10} {'A throughput':>22} {'B throughput':>22} {'A/B':>6}"
+    several = len(first) > 1 and len(first) == len(second)
+    header = (f"{'workload':<22} {'A median':>10} {'B median':>10} {'A throughput':>22} {'B throughput':>22} {'A/B':>6}"
+              + (f" {'round A/B':>12}" if several else ""))
     print(header)
     print("-" * len(header))
     for name in common:
-        ra, rb = a[name], b[name]
-        if ra["items_per_repetition"] != rb["items_per_repetition"]:
-            note = "  (different items per repetition: compare throughputs only)"
-        else:
-            note = ""
+        ra, rb = first[0][1][name], second[0][1][name]
+        note = ("  (different items per repetition: compare throughputs only)"
+                if ra["items_per_repetition"] != rb["items_per_repetition"] else "")
+        a_rate = statistics.median(per_round(first, name, "items_per_second"))
+        b_rate = statistics.median(per_round(second, name, "items_per_second"))
+        a_time = statistics.median(per_round(first, name, "median_seconds"))
+        b_time = statistics.median(per_round(second, name, "median_seconds"))
         unit = ra["unit"] + "/s"
-        print(f"{name:<20} {ra['median_seconds']:>9.3f}s {rb['median_seconds']:>9.3f}s "
-              f"{ra['items_per_second']:>14.2f} {unit:<7} {rb['items_per_second']:>14.2f} {unit:<7} "
-              f"{ra['items_per_second'] / rb['items_per_second']:>6.2f}{note}")
-    for name in sorted(set(a) ^ set(b)):
-        print(f"{name:<20} only in {'A' if name in a else 'B'}")
+        line = (f"{name:<22} {a_time:>9.3f}s {b_time:>9.3f}s {a_rate:>14.2f} {unit:<7} {b_rate:>14.2f} {unit:<7} "
+                f"{a_rate / b_rate:>6.2f}")
+        if several:
+            ratios = [x / y for x, y in zip(per_round(first, name, "items_per_second"),
+                                            per_round(second, name, "items_per_second"))]
+            line += f" {min(ratios):>5.2f}–{max(ratios):<5.2f}"
+        print(line + note)
+    for name in sorted(set(a_names) ^ b_names):
+        print(f"{name:<22} only in {'A' if name in first[0][1] else 'B'}")
     return 0
 
 

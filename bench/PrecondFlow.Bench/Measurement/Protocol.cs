@@ -7,7 +7,8 @@ namespace PrecondFlow.Bench.Measurement;
 
 /// <summary>
 /// The measuring protocol, shared with the PyTorch reference: set up (untimed), warm up (untimed), then time each
-/// repetition separately and report the median. On CUDA every repetition ends with a device synchronisation, so the
+/// repetition separately (at least <see cref="RepetitionPlan.Repetitions"/>, and more until they add up to
+/// <see cref="RepetitionPlan.MinimumSeconds"/>) and report the median. On CUDA every repetition ends with a device synchronisation, so the
 /// clock sees the work and not only its launch.
 /// </summary>
 internal static class Protocol
@@ -21,13 +22,14 @@ internal static class Protocol
         workload.Setup(device);
         for (var i = 0; i < plan.Warmup; i++)
             RunOnce(workload, device);
-        var seconds = new double[plan.Repetitions];
-        for (var i = 0; i < plan.Repetitions; i++)
+        var timed = new List<double>();
+        while (plan.WantsAnother(timed.Count, timed.Sum()))
         {
             var clock = Stopwatch.StartNew();
             RunOnce(workload, device);
-            seconds[i] = clock.Elapsed.TotalSeconds;
+            timed.Add(clock.Elapsed.TotalSeconds);
         }
+        var seconds = timed.ToArray();
         var rssAfter = ResidentMemory.CurrentBytes();
         var peak = ResidentMemory.PeakBytes();
         var median = Median(seconds);
