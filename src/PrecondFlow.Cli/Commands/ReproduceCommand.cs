@@ -77,7 +77,7 @@ internal static class ReproduceCommand
         var batchedSeeds = new Option<bool>("--batched-seeds")
         {
             Description = "2D experiments: train each arm's seeds together as one ensemble (stacked weights, one batched pass per step) " +
-                "where the regime allows it (unlabelled, not a transport); the same numbers within float32 rounding, not bit for bit.",
+                "where the regime allows it (not a transport); the same numbers within float32 rounding, not bit for bit.",
         };
         var tensorboard = new Option<string?>("--tensorboard")
         {

@@ -49,8 +49,8 @@ internal static class StudyCommand
         var batchedSeeds = new Option<bool>("--batched-seeds")
         {
             Description = "Train each arm's seeds together as one ensemble (stacked weights, one batched pass per step) instead of one " +
-                "after another. Each seed's main flow equals its separate run within float32 rounding, not bit for bit. Unlabelled " +
-                "data without --ema only; otherwise the seeds run one by one.",
+                "after another. Each seed's main flow equals its separate run within float32 rounding, not bit for bit. Labelled data " +
+                "and --ema included.",
         };
         var seed = CommonOptions.Seed();
         seed.Description = "Seed of the generated data set (the study's own seeds are --seeds).";

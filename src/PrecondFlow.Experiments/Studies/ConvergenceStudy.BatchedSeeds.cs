@@ -13,20 +13,21 @@ namespace PrecondFlow.Experiments.Studies;
 
 public static partial class ConvergenceStudy
 {
-    /// <summary>Whether an arm's seeds (and its learning-rate trials) train as one ensemble (<see cref="StudyOptions.BatchedSeeds"/>): unlabelled data,
-    /// no source points, no EMA (what <see cref="EnsembleTrainer"/> supports).</summary>
-    private static bool Batched(StudyOptions options, DataSplit[]? sourceSplits, int classes) =>
-        options.BatchedSeeds && sourceSplits is null && classes == 0 && options.EmaDecay is null;
+    /// <summary>Whether an arm's seeds (and its learning-rate trials) train as one ensemble (<see cref="StudyOptions.BatchedSeeds"/>):
+    /// every study without source points, labelled or not, with or without an EMA (what <see cref="EnsembleTrainer"/> supports).
+    /// A transport study (source points) still runs its seeds one by one: the ensemble draws no source points.</summary>
+    private static bool Batched(StudyOptions options, DataSplit[]? sourceSplits) =>
+        options.BatchedSeeds && sourceSplits is null;
 
     /// <summary>
     /// Every seed of an arm at once: each seed fits its own P on its training split and starts from its own initial weights,
     /// as <see cref="RunSeed"/> does; their main flows then train as one <see cref="EnsembleTrainer"/> (member k draws seed
-    /// k's minibatches), and at each evaluation point each member is evaluated through its own P⁻¹ as a separate run
-    /// would be. The training time is shared: each seed is charged the ensemble's time over the number of seeds.
+    /// k's minibatches), and at each evaluation point each member (its EMA when the study keeps one) is evaluated through
+    /// its own P⁻¹, with the labels of its own test split when the data are labelled, as a separate run would be. The training time is shared: each seed is charged the ensemble's time over the number of seeds.
     /// </summary>
     private static SeedOutcome[] RunSeedsBatched(StudyOptions options, PlannedArm arm, ModelSpec spec, double rate, long[] seeds,
         int[] steps, int total, DataSplit[] splits, ReferenceSet[] references, IReadOnlyList<StudyMetric> metrics,
-        SampleQualityOptions quality, Device device, ArmProgress bar, IStudyRunObserver?[] runs)
+        SampleQualityOptions quality, int classes, Device device, ArmProgress bar, IStudyRunObserver?[] runs)
     {
         using var scope = NewDisposeScope();
         int count = seeds.Length;
@@ -37,7 +38,7 @@ public static partial class ConvergenceStudy
         for (int i = 0; i < count; i++)
         {
             bar.SeedIndex = i;
-            preconditioners[i] = PreconditionerFactory.Create(arm.Preconditioner, splits[i].Train.Dim, 0, options.PreconditionerSettings);
+            preconditioners[i] = PreconditionerFactory.Create(arm.Preconditioner, splits[i].Train.Dim, classes, options.PreconditionerSettings);
             fields[i] = (MlpVectorField)MainFlow.Create(spec, seeds[i], device);
             var clock = Stopwatch.StartNew();
             Fit(preconditioners[i], splits[i].Train, seeds[i], bar.Fitting());
@@ -50,6 +51,7 @@ public static partial class ConvergenceStudy
             using var ensemble = EnsembleMlpField.FromMembers(fields);
             using var trainer = new EnsembleTrainer(ensemble, spec, seeds.Select(s => options.Training(total, rate, s)).ToArray());
             models = preconditioners.Select((p, i) => PreconditionedModel.Compose(p, fields[i], spec)).ToArray();
+            var labels = splits.Select(s => SampleLabels(s.Test, options.Samples, classes)).ToArray();
             var perStep = seeds.Select(_ => metrics.ToDictionary(m => m.Key, _ => new List<double>())).ToArray();
             var kept = seeds.Select((_, i) => options.KeepFinalSamples && i == 0 ? new List<double[]>() : null).ToArray();
             foreach (var step in steps)
@@ -63,9 +65,9 @@ public static partial class ConvergenceStudy
                 bool last = step == steps[^1];
                 for (int i = 0; i < count; i++)
                 {
-                    CopyMember(ensemble, i, fields[i]);
+                    trainer.SamplingField.CopyMemberTo(i, fields[i]);
                     var final = last ? kept[i] ?? (runs[i] is null ? null : new List<double[]>()) : null;
-                    var read = Evaluate(models[i], references[i], null, options, quality, seeds[i], device, metrics, final);
+                    var read = Evaluate(models[i], references[i], labels[i], options, quality, seeds[i], device, metrics, final);
                     foreach (var (key, value) in read)
                         perStep[i][key].Add(value);
                     runs[i]?.Evaluated(step, read);
@@ -89,8 +91,8 @@ public static partial class ConvergenceStudy
 
     /// <summary>
     /// The learning-rate trials of an arm at once: one member per rate, all from seed 0's initial weights and minibatches
-    /// (as the trials one by one), trained together on P(x) and scored on the validation split. A rate whose member
-    /// diverged scores NaN, so it never wins.
+    /// (as the trials one by one), trained together on P(x) and scored on the validation split (by its EMA when the study
+    /// keeps one, as a trial alone is). A rate whose member diverged scores NaN, so it never wins.
     /// </summary>
     private static IEnumerable<LearningRateTrial> TrialsBatched(StudyOptions options, PlannedArm arm, ModelSpec spec,
         IReadOnlyList<double> rates, PointCloud train, PointCloud validation, Device device)
@@ -105,7 +107,7 @@ public static partial class ConvergenceStudy
             var trials = new List<LearningRateTrial>();
             for (int i = 0; i < rates.Count; i++)
             {
-                CopyMember(ensemble, i, fields[i]);
+                trainer.SamplingField.CopyMemberTo(i, fields[i]);
                 double loss = trainer.DivergedAtStep[i] is null ? ValidationLoss.Of(fields[i], spec, validation) : double.NaN;
                 trials.Add(new LearningRateTrial(arm.Name, rates[i], loss));
             }
@@ -116,14 +118,5 @@ public static partial class ConvergenceStudy
             foreach (var field in fields)
                 field.Dispose();
         }
-    }
-
-    /// <summary>Puts member <paramref name="k"/>'s current weights into <paramref name="field"/>.</summary>
-    private static void CopyMember(EnsembleMlpField ensemble, int k, MlpVectorField field)
-    {
-        using var member = ensemble.Member(k);
-        using var _ = no_grad();
-        foreach (var (to, from) in field.parameters().Zip(member.parameters()))
-            to.copy_(from);
     }
 }

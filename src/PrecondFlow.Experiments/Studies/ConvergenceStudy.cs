@@ -171,7 +171,7 @@ public static partial class ConvergenceStudy
             }
             var missing = options.LearningRateGrid.Where(r => cached?.Cache.FindTrial(cached.Study, arm.Name, r) is null).ToArray();
             var together = new Dictionary<double, LearningRateTrial>();
-            if (Batched(options, null, classes) && missing.Length > 1)
+            if (Batched(options, null) && missing.Length > 1)
             {
                 bar.Report((done, $"{arm.Name}: {missing.Length} rates at once"));
                 Prepare();
@@ -224,14 +224,14 @@ public static partial class ConvergenceStudy
         var bar = new ArmProgress(progress, arm.Name, seeds.Length, arm.FitSteps, total);
         var spec = Spec(options, arm, splits[0].Train.Dim, classes);
         var outcomes = new List<SeedOutcome>();
-        if (Batched(options, sourceSplits, classes) &&
+        if (Batched(options, sourceSplits) &&
             seeds.Any(s => cached?.Cache.FindSeed(cached.Study, arm.Name, rate, s) is null))
         {
             var runs = seeds.Select(s => observer?.RunStarted(arm.Name, s)).ToArray();
             try
             {
                 outcomes.AddRange(RunSeedsBatched(options, arm, spec, rate, seeds, steps, total, splits, references, metrics, quality,
-                    device, bar, runs));
+                    classes, device, bar, runs));
             }
             finally
             {

@@ -41,7 +41,8 @@ namespace PrecondFlow.Experiments.Studies;
 /// one batched pass per step) instead of one after another, and likewise its learning-rate trials (one member per rate; a
 /// rate whose member diverges scores NaN instead of stopping the study). Each seed's main flow equals its separate run within float32
 /// rounding (the sums run in another order), so the numbers agree with an unbatched study to about 1e-6 relative, not
-/// bit for bit. Applies to unlabelled, non-transport studies without EMA; others run their seeds one by one.</param>
+/// bit for bit. Applies to every study without source points, labelled or not, with or without an EMA; a transport study
+/// runs its seeds one by one.</param>
 public sealed record StudyOptions(
     IReadOnlyList<string> Arms,
     int Steps = 4000,

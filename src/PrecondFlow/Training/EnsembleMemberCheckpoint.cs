@@ -5,8 +5,9 @@ namespace PrecondFlow.Training;
 
 /// <summary>
 /// Writes one member of an <see cref="EnsembleTrainer"/> as the ordinary <see cref="Checkpoint"/> folder that a
-/// <see cref="FlowTrainer"/> training it alone would have written: its weights, its AdamW moments and step count, its
-/// generator's state, the step and its loss trace. The folder loads, samples and resumes like any other.
+/// <see cref="FlowTrainer"/> training it alone would have written: its weights, its EMA when the ensemble keeps one, its
+/// AdamW moments and step count, its generator's state, the step and its loss trace. The folder loads, samples (with
+/// labels and guidance when the member is conditional) and resumes like any other.
 /// </summary>
 internal static class EnsembleMemberCheckpoint
 {
@@ -22,21 +23,28 @@ internal static class EnsembleMemberCheckpoint
         using (NewDisposeScope())
         using (no_grad())
         {
+            // AdamW keeps its state in the order of the single field's parameters; find each one's stacked moments by name.
             var states = single.Optimizer.state_dict().State;
-            var stacked = ensemble.Field.StackedParameters;
-            for (int i = 0; i < stacked.Count; i++)
+            var names = field.named_parameters().Select(p => p.name).ToArray();
+            var stackedNames = ensemble.Field.MemberParameterNames.ToList();
+            for (int j = 0; j < names.Length; j++)
             {
-                var state = (AdamW.State)states[i];
+                int i = stackedNames.IndexOf(names[j]);
+                if (i < 0)
+                    throw new InvalidOperationException($"The ensemble stacks no parameter '{names[j]}' of its members' MLP.");
+                var state = (AdamW.State)states[j];
                 state.step = ensemble.Optimizer.Steps;
-                state.exp_avg.copy_(AsMemberParameter(ensemble.Optimizer.FirstMoment(i)[k], isWeight: i % 2 == 0));
-                state.exp_avg_sq.copy_(AsMemberParameter(ensemble.Optimizer.SecondMoment(i)[k], isWeight: i % 2 == 0));
+                state.exp_avg.copy_(ensemble.Field.AsMemberParameter(i, ensemble.Optimizer.FirstMoment(i)[k]));
+                state.exp_avg_sq.copy_(ensemble.Field.AsMemberParameter(i, ensemble.Optimizer.SecondMoment(i)[k]));
             }
             single.Generator.set_state(ensemble.GeneratorOf(k).get_state());
+        }
+        if (ensemble.Ema is not null)
+        {
+            using var average = ensemble.Ema.Average.Member(k);
+            single.Ema!.CopyFrom(average);
         }
         single.Restore(ensemble.Step, ensemble.Seconds, ensemble.LossTrace(k));
         Checkpoint.Save(folder, single);
     }
-
-    /// <summary>A stacked weight's slice (in, out) as Linear's (out, in); a bias's (1, out) as (out).</summary>
-    private static Tensor AsMemberParameter(Tensor slice, bool isWeight) => isWeight ? slice.t() : slice.squeeze(0);
 }

@@ -9,16 +9,20 @@ namespace PrecondFlow.Training;
 /// <summary>
 /// Trains the K members of an <see cref="EnsembleMlpField"/> at once, each as a <see cref="FlowTrainer"/> with its own
 /// <see cref="TrainingOptions"/> would train it alone: member k draws its minibatches from its own generator seeded with
-/// its options' Seed, in FlowTrainer's order (index, x₀, times), and steps with its own learning-rate schedule, weight
+/// its options' Seed, in FlowTrainer's order (index, label dropout, x₀, times), and steps with its own learning-rate schedule, weight
 /// decay and gradient clip. The objective is the sum of the members' mean losses, so each member's gradient is its own.
-/// A member whose loss or gradient becomes NaN or infinite is frozen (its weights and moments stop changing) and reported
+/// A member whose loss or gradient becomes NaN or infinite is frozen (its weights, moments and EMA stop changing) and reported
 /// with the step; the others go on, and training fails only when every member has diverged.
 /// </summary>
 /// <remarks>
 /// Supported: any path, both objectives, any time sampling, warm-up with constant or cosine rates, weight decay and
-/// clipping, all per member; one shared training set or one per member. Not supported (rejected with an
-/// <see cref="ArgumentException"/>): label-conditional fields, an EMA, couplings other than the independent one, bridge
-/// noise and source points; train those one by one with <see cref="FlowTrainer"/>.
+/// clipping, all per member; label-conditional members with label dropout (member k draws its dropout from its own
+/// generator where FlowTrainer draws it); an EMA of the weights (every member keeps one or none does; one stacked
+/// update per step, <see cref="EnsembleExponentialMovingAverage"/>); one shared training set or one per member. Not
+/// supported (rejected with an <see cref="ArgumentException"/>): couplings other than the independent one, bridge noise
+/// and source points; train those one by one with <see cref="FlowTrainer"/>.
+/// A diverged member's EMA stops with its weights, at their values before the step that diverged. (A FlowTrainer that
+/// diverges fails at the end of the logging window instead, with weights and EMA already non-finite.)
 /// </remarks>
 public sealed class EnsembleTrainer : IDisposable
 {
@@ -56,6 +60,11 @@ public sealed class EnsembleTrainer : IDisposable
             CheckSupported(options);
         }
         var first = memberOptions[0];
+        if (memberOptions.Any(o => o.EmaDecay is null) && memberOptions.Any(o => o.EmaDecay is not null))
+            throw new ArgumentException(
+                $"Either every member keeps an EMA of its weights or none does; EmaDecay is set for members " +
+                $"{string.Join(", ", memberOptions.Select((o, k) => (o, k)).Where(p => p.o.EmaDecay is not null).Select(p => p.k))} only.",
+                nameof(memberOptions));
         for (int k = 1; k < memberOptions.Count; k++)
         {
             var o = memberOptions[k];
@@ -85,6 +94,8 @@ public sealed class EnsembleTrainer : IDisposable
         }
         lossTraces = MemberOptions.Select(_ => new List<LossPoint>()).ToArray();
         divergedAtStep = new int?[field.Members];
+        if (first.EmaDecay is not null)
+            Ema = new EnsembleExponentialMovingAverage(field, MemberOptions.Select(o => o.EmaDecay!.Value).ToArray());
     }
 
     /// <summary>The stacked members (weights updated in place).</summary>
@@ -99,6 +110,10 @@ public sealed class EnsembleTrainer : IDisposable
     public Device Device { get; }
     /// <summary>K.</summary>
     public int Members => Field.Members;
+    /// <summary>The members' EMAs when <see cref="TrainingOptions.EmaDecay"/> is set; else null.</summary>
+    public EnsembleExponentialMovingAverage? Ema { get; }
+    /// <summary>The members to sample with: their EMA averages when there are some, else the trained members.</summary>
+    public EnsembleMlpField SamplingField => Ema?.Average ?? Field;
     /// <summary>Steps done so far (a diverged member stopped earlier: see <see cref="DivergedAtStep"/>).</summary>
     public int Step { get; private set; }
     /// <summary>Wall-clock seconds spent in <see cref="Train"/>.</summary>
@@ -113,10 +128,11 @@ public sealed class EnsembleTrainer : IDisposable
 
     /// <summary>Trains every member until <paramref name="untilStep"/> (default: all planned steps).</summary>
     /// <param name="data">One training set (n, dim) for all members, or one per member (member k's points at index k;
-    /// their sizes may differ).</param>
+    /// their sizes may differ), with labels when the members are conditional.</param>
     /// <param name="untilStep">Stop after this many steps in total.</param>
     /// <param name="cancellation">Checked before every step.</param>
-    /// <exception cref="ArgumentException">Neither one nor K training sets, an empty one, or one of the wrong dimension.</exception>
+    /// <exception cref="ArgumentException">Neither one nor K training sets, an empty one, one of the wrong dimension, or one
+    /// without labels (or with more classes) for conditional members.</exception>
     /// <exception cref="InvalidOperationException">Every member has diverged; the message gives their steps.</exception>
     public EnsembleResult Train(IReadOnlyList<PointCloud> data, int? untilStep = null, CancellationToken cancellation = default)
     {
@@ -124,7 +140,9 @@ public sealed class EnsembleTrainer : IDisposable
         int end = Math.Min(untilStep ?? MemberOptions[0].Steps, MemberOptions[0].Steps);
         var dtype = Field.StackedParameters[0].dtype;
         var points = data.Select(d => d.Points.to(dtype, Device).DetachFromDisposeScope()).ToArray();
+        var labels = Field.IsConditional ? data.Select(d => d.Labels!.to(Device).DetachFromDisposeScope()).ToArray() : null;
         var memberPoints = Enumerable.Range(0, Members).Select(k => points[data.Count == 1 ? 0 : k]).ToArray();
+        var memberLabels = labels is null ? null : Enumerable.Range(0, Members).Select(k => labels[data.Count == 1 ? 0 : k]).ToArray();
         var weightDecay = MemberOptions.Select(o => o.WeightDecay).ToArray();
         int logEvery = MemberOptions[0].LogEvery;
         var sums = zeros(Members, dtype: ScalarType.Float64, device: Device).DetachFromDisposeScope();
@@ -140,13 +158,14 @@ public sealed class EnsembleTrainer : IDisposable
                 {
                     var rates = schedules.Select(s => s.At(step)).ToArray();
                     Field.zero_grad();
-                    var losses = MemberLosses(memberPoints);
+                    var losses = MemberLosses(memberPoints, memberLabels);
                     losses.sum().backward();
                     var norms = ClipAndMeasure();
                     var finite = losses.detach().isfinite().logical_and_(norms.isfinite());
                     divergedAt.copy_(where(alive.logical_and(finite.logical_not()), step + 1.0, divergedAt));
                     alive.logical_and_(finite);
                     optimizer.Step(rates, weightDecay, alive);
+                    Ema?.Update(alive);
                     sums.add_(losses.detach().to(ScalarType.Float64));
                 }
                 int done = ++Step;
@@ -164,6 +183,8 @@ public sealed class EnsembleTrainer : IDisposable
             sums.Dispose();
             foreach (var p in points)
                 p.Dispose();
+            foreach (var l in labels ?? [])
+                l.Dispose();
             Field.eval();
             Seconds += clock.Elapsed.TotalSeconds;
         }
@@ -171,23 +192,35 @@ public sealed class EnsembleTrainer : IDisposable
     }
 
     /// <summary>Each member's mean regression loss on its own minibatch, (K), with the graph.</summary>
-    private Tensor MemberLosses(Tensor[] memberPoints)
+    private Tensor MemberLosses(Tensor[] memberPoints, Tensor[]? memberLabels)
     {
         int batch = MemberOptions[0].BatchSize;
         var x0 = new Tensor[Members];
         var x1 = new Tensor[Members];
+        var y = memberLabels is null ? null : new Tensor[Members];
         var t = new Tensor[Members];
         var weight = new Tensor[Members];
         for (int k = 0; k < Members; k++)
         {
-            // FlowTrainer's draws, in its order, from the member's own generator.
-            var index = randint(memberPoints[k].shape[0], new long[] { batch }, dtype: ScalarType.Int64, device: Device, generator: generators[k]);
+            // FlowTrainer's draws, in its order, from the member's own generator: index, label dropout, x₀, times.
+            var generator = generators[k];
+            var index = randint(memberPoints[k].shape[0], new long[] { batch }, dtype: ScalarType.Int64, device: Device, generator: generator);
             x1[k] = memberPoints[k].index_select(0, index);
-            x0[k] = randn(x1[k].shape, dtype: x1[k].dtype, device: Device, generator: generators[k]);
-            (t[k], weight[k]) = MemberOptions[k].TimeSampling.Draw(batch, generators[k], x1[k].dtype, Device);
+            if (y is not null)
+            {
+                y[k] = memberLabels![k].index_select(0, index);
+                double dropout = MemberOptions[k].LabelDropout;
+                if (dropout > 0)
+                {
+                    var drop = rand(new long[] { batch }, device: Device, generator: generator) < dropout;
+                    y[k] = where(drop, full_like(y[k], Field.NullLabel), y[k]);
+                }
+            }
+            x0[k] = randn(x1[k].shape, dtype: x1[k].dtype, device: Device, generator: generator);
+            (t[k], weight[k]) = MemberOptions[k].TimeSampling.Draw(batch, generator, x1[k].dtype, Device);
         }
         var sample = Path.Sample(stack(x0), stack(x1), stack(t));
-        var prediction = Field.call(sample.Xt, sample.T);
+        var prediction = Field.call(sample.Xt, sample.T, y is null ? null : stack(y));
         var perSample = (prediction - RegressionLoss.Target(Spec.Objective, sample)).square().mean(new long[] { 2 }, keepdim: true);
         return (perSample * stack(weight)).mean(new long[] { 1, 2 });
     }
@@ -247,14 +280,18 @@ public sealed class EnsembleTrainer : IDisposable
                 throw new ArgumentException($"Training set {k} is empty.", nameof(data));
             if (data[k].Dim != Field.Dim)
                 throw new ArgumentException($"Training set {k} has {data[k].Dim} dimensions but the members expect {Field.Dim}.", nameof(data));
+            if (Field.IsConditional && data[k].Labels is null)
+                throw new ArgumentException($"The members are conditioned on {Field.NumClasses} classes but training set {k} has no labels.", nameof(data));
+            if (Field.IsConditional && data[k].NumClasses > Field.NumClasses)
+                throw new ArgumentException(
+                    $"Training set {k} has {data[k].NumClasses} classes but the members were built for {Field.NumClasses}.", nameof(data));
         }
     }
 
     private static void CheckSupported(TrainingOptions options)
     {
         string? unsupported =
-            options.EmaDecay is not null ? "an EMA of the weights (EmaDecay)"
-            : !options.CouplingOrDefault.IsIndependent ? $"the {options.CouplingOrDefault.Name} coupling"
+            !options.CouplingOrDefault.IsIndependent ? $"the {options.CouplingOrDefault.Name} coupling"
             : options.BridgeOrDefault.IsActive ? "bridge noise"
             : null;
         if (unsupported is not null)
@@ -281,5 +318,6 @@ public sealed class EnsembleTrainer : IDisposable
         divergedAt.Dispose();
         clipNorms?.Dispose();
         clipped?.Dispose();
+        Ema?.Dispose();
     }
 }

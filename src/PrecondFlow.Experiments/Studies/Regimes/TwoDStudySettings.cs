@@ -9,7 +9,7 @@ namespace PrecondFlow.Experiments.Studies.Regimes;
 /// <param name="IntraOpThreads">libtorch's intra-op threads of each worker. The 2D networks are too small to gain from
 /// more than one; results are the same for the same value on the same CPU.</param>
 /// <param name="BatchedSeeds">Train each arm's seeds as one ensemble (<see cref="StudyOptions.BatchedSeeds"/>) where the
-/// regime allows it (unlabelled, not a transport): the same numbers within float32 rounding, not bit for bit.</param>
+/// regime allows it (not a transport): the same numbers within float32 rounding, not bit for bit.</param>
 public sealed record TwoDStudySettings(int Seeds = 3, bool Quick = false, int Workers = 1, int IntraOpThreads = 1, bool BatchedSeeds = false)
 {
     /// <summary>The fewest paired seeds a regime runs with: a verdict from two seeds is a coin toss.</summary>
