@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PrecondFlow.Fields;
 
 /// <summary>How time enters a network.</summary>
@@ -73,11 +75,8 @@ public sealed record FieldConfig(
     public int[] HiddenWidths => Hidden ?? new[] { 128, 128 };
 
     /// <summary>Channel multipliers of the UNet levels, defaulting to 1,2,2.</summary>
+    [JsonIgnore]
     public int[] Multipliers => ChannelMultipliers ?? new[] { 1, 2, 2 };
-
-    /// <summary>The UNet geometry (image shape, levels, attention) this configuration describes; see <see cref="UNetGeometry"/>.</summary>
-    /// <exception cref="ArgumentException">No image shape, or one the levels do not fit; the message says which sizes work.</exception>
-    public UNetGeometry Geometry => UNetGeometry.Of(this);
 
     /// <summary>
     /// The fields in which this configuration builds a different network than <paramref name="other"/>, each as
@@ -138,6 +137,6 @@ public sealed record FieldConfig(
         if (TimeKnots < 2)
             throw new ArgumentOutOfRangeException(nameof(TimeKnots), TimeKnots, "A piecewise-linear W(t) needs at least 2 knots.");
         if (Kind == "unet")
-            _ = Geometry;
+            _ = UNetGeometry.Of(this);
     }
 }

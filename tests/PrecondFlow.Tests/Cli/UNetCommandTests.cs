@@ -53,7 +53,7 @@ public class UNetCommandTests : IDisposable
     [Theory]
     [InlineData("--image-shape", "1x8x9", "--image-shape", "1×8×9 holds 72 values but Dim is 64")]
     [InlineData("--image-shape", "1x8xeight", "--image-shape", "'1x8xeight' is not an image shape")]
-    [InlineData("--channel-mult", "1,2,2,2,2", "--image-shape", "8×8 with 5 levels needs sides divisible by 16: 8 does not — use 16")]
+    [InlineData("--channel-mult", "1,2,2,2,2", "--image-shape", "8×8 with 5 levels needs sides divisible by 16 (2^(levels − 1)): 8 does not — use 16")]
     [InlineData("--groups", "32", "--groups", "use a group count that divides 16")]
     [InlineData("--heads", "3", "--heads", "3 attention heads must divide the 32 channels")]
     [InlineData("--attention-res", "5", "--attention-res", "levels of 8×8 are 8,4 pixels high")]

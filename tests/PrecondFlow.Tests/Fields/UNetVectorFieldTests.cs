@@ -137,7 +137,7 @@ public class UNetVectorFieldTests
     public void TheDefaultUNetFitsTwentyEightPixelImagesWithAttentionAtSeven()
     {
         var config = new FieldConfig(Kind: "unet", Dim: 784, ImageShape: new[] { 1, 28, 28 });
-        var geometry = config.Geometry;
+        var geometry = UNetGeometry.Of(config);
         Assert.Equal(new[] { 64, 128, 128 }, geometry.LevelChannels);
         Assert.Equal(new[] { 28, 14, 7 }, geometry.LevelHeights);
         Assert.Equal(new[] { false, false, true }, geometry.LevelAttention);
