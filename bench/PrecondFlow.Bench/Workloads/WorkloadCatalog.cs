@@ -18,6 +18,7 @@ internal static class WorkloadCatalog
         ("kappa-profile", _ => new KappaProfile()),
         ("ensemble-train-step", plan => new EnsembleTrainingStep(plan)),
         ("sequential-train-step", plan => new SequentialTrainingStep(plan)),
+        ("unet-train-step", _ => new UNetTrainingStep()),
     };
 
     /// <summary>Every workload's name: the default ones, then those run only on request.</summary>
