@@ -29,7 +29,8 @@ public enum LabelEncoding
 /// <param name="Hidden">Widths of the hidden layers (MLP).</param>
 /// <param name="Activation">"silu", "relu", "gelu", "tanh", "elu" or "selu" (MLP; "selu" is the activation of TorchCFM's MLP).</param>
 /// <param name="Time">Time encoding (MLP).</param>
-/// <param name="TimeFeatures">Number of sinusoidal features (even) when <paramref name="Time"/> is sinusoidal.</param>
+/// <param name="TimeFeatures">Number of sinusoidal features (even) when <paramref name="Time"/> is sinusoidal; the UNet
+/// always encodes time with this many sinusoidal features.</param>
 /// <param name="Labels">Label encoding (MLP).</param>
 /// <param name="LabelFeatures">Embedding size when <paramref name="Labels"/> is an embedding.</param>
 /// <param name="TimeKnots">Number of knots of the piecewise-linear W(t) (linear field).</param>
