@@ -40,7 +40,9 @@ LABEL_FEATURES = 16
 LOG_EVERY = 50
 
 WORKLOADS = ("flow-train-step", "realnvp-train-step", "flow-sample-rk4", "realnvp-inverse", "kappa-profile",
-             "ensemble-train-step", "sequential-train-step")
+             "ensemble-train-step", "sequential-train-step", "unet-train-step")
+# Run only when named with --only, as in the .NET bench: a UNet step takes seconds to tens of seconds on a small CPU.
+ON_REQUEST = ("unet-train-step",)
 WAIT_POLICIES = ("inherit", "passive", "active")
 
 torch = None  # imported in main(), after OMP_WAIT_POLICY is set: OpenMP reads it when torch loads
@@ -472,6 +474,169 @@ class KappaProfile:
             raise RuntimeError(f"kappa(t) should be at least 1 at every time; got {kappa}")
 
 
+# The UNet workload (Workloads/UNetTrainingStep.cs): the default UNet of Fields/UNetVectorField.cs on 1 x 28 x 28.
+UNET_SHAPE = (1, 28, 28)
+UNET_CHANNELS = 64
+UNET_MULTIPLIERS = (1, 2, 2)
+UNET_RES_BLOCKS = 2
+UNET_ATTENTION = (7,)
+UNET_HEADS = 4
+UNET_DROPOUT = 0.1
+UNET_GROUPS = 32
+UNET_BATCH = 64
+UNET_IMAGES = 1024
+
+
+def make_unet_field():
+    """Fields/UNetVectorField.cs with its default sizes, unconditional: time embedding, FiLM residual blocks,
+    attention at 7 x 7, stride-2 down-sampling, nearest up-sampling and convolution, skip connections."""
+    nn = torch.nn
+    silu = nn.functional.silu
+    width = 4 * UNET_CHANNELS
+
+    class Residual(nn.Module):
+        def __init__(self, inputs, outputs):
+            super().__init__()
+            self.norm1, self.conv1 = nn.GroupNorm(UNET_GROUPS, inputs), nn.Conv2d(inputs, outputs, 3, padding=1)
+            self.embedding = nn.Linear(width, 2 * outputs)
+            self.norm2, self.conv2 = nn.GroupNorm(UNET_GROUPS, outputs), nn.Conv2d(outputs, outputs, 3, padding=1)
+            self.dropout = nn.Dropout(UNET_DROPOUT)
+            self.skip = nn.Conv2d(inputs, outputs, 1) if inputs != outputs else None
+
+        def forward(self, x, e):
+            h = self.conv1(silu(self.norm1(x)))
+            scale, shift = self.embedding(silu(e))[:, :, None, None].chunk(2, dim=1)
+            h = self.conv2(self.dropout(silu(self.norm2(h) * (1 + scale) + shift)))
+            return (x if self.skip is None else self.skip(x)) + h
+
+    class Attention(nn.Module):
+        def __init__(self, channels):
+            super().__init__()
+            self.norm, self.qkv = nn.GroupNorm(UNET_GROUPS, channels), nn.Conv2d(channels, 3 * channels, 1)
+            self.projection = nn.Conv2d(channels, channels, 1)
+
+        def forward(self, x, e):
+            b, c, h, w = x.shape
+            d = c // UNET_HEADS
+            q, k, v = self.qkv(self.norm(x)).reshape(b, 3, UNET_HEADS, d, h * w).unbind(1)
+            weights = (q.transpose(-1, -2) @ k * (1.0 / math.sqrt(d))).softmax(-1)
+            return x + self.projection((v @ weights.transpose(-1, -2)).reshape(b, c, h, w))
+
+    class Down(nn.Module):
+        def __init__(self, channels):
+            super().__init__()
+            self.conv = nn.Conv2d(channels, channels, 3, stride=2, padding=1)
+
+        def forward(self, x, e):
+            return self.conv(x)
+
+    class Up(nn.Module):
+        def __init__(self, channels):
+            super().__init__()
+            self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+
+        def forward(self, x, e):
+            return self.conv(x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3))
+
+    class Stage(nn.Module):
+        def __init__(self, *blocks):
+            super().__init__()
+            self.blocks = nn.ModuleList([b for b in blocks if b is not None])
+
+        def forward(self, x, e):
+            for block in self.blocks:
+                x = block(x, e)
+            return x
+
+    class UNetVectorField(nn.Module):
+        def __init__(self):
+            super().__init__()
+            c, height, _ = UNET_SHAPE
+            levels = len(UNET_MULTIPLIERS)
+            attention = [(height >> i) in UNET_ATTENTION for i in range(levels)]
+            level_channels = [UNET_CHANNELS * m for m in UNET_MULTIPLIERS]
+            self.time_embedding = nn.Sequential(nn.Linear(TIME_FEATURES, width), nn.SiLU(), nn.Linear(width, width))
+            self.input_conv = nn.Conv2d(c, UNET_CHANNELS, 3, padding=1)
+            channels, skips, down = UNET_CHANNELS, [UNET_CHANNELS], []
+            for level in range(levels):
+                for _ in range(UNET_RES_BLOCKS):
+                    down.append(Stage(Residual(channels, level_channels[level]),
+                                      Attention(level_channels[level]) if attention[level] else None))
+                    channels = level_channels[level]
+                    skips.append(channels)
+                if level < levels - 1:
+                    down.append(Stage(Down(channels)))
+                    skips.append(channels)
+            self.down = nn.ModuleList(down)
+            self.middle = Stage(Residual(channels, channels), Attention(channels) if attention[-1] else None,
+                                Residual(channels, channels))
+            up = []
+            for level in reversed(range(levels)):
+                for index in range(UNET_RES_BLOCKS + 1):
+                    up.append(Stage(Residual(channels + skips.pop(), level_channels[level]),
+                                    Attention(level_channels[level]) if attention[level] else None,
+                                    Up(level_channels[level]) if level > 0 and index == UNET_RES_BLOCKS else None))
+                    channels = level_channels[level]
+            self.up = nn.ModuleList(up)
+            self.output_norm = nn.GroupNorm(UNET_GROUPS, channels)
+            self.output_conv = nn.Conv2d(channels, c, 3, padding=1)
+
+        def forward(self, x, t):
+            batch = x.shape[0]
+            e = self.time_embedding(time_features(t.expand(batch, 1).to(x.dtype)))
+            h = self.input_conv(x.reshape(batch, *UNET_SHAPE))
+            skips = [h]
+            for stage in self.down:
+                h = stage(h, e)
+                skips.append(h)
+            h = self.middle(h, e)
+            for stage in self.up:
+                h = stage(torch.cat([h, skips.pop()], dim=1), e)
+            return self.output_conv(silu(self.output_norm(h))).reshape(batch, -1)
+
+    return UNetVectorField()
+
+
+class UNetTrainingStep:
+    """Flow-matching steps of the default UNet on 1 x 28 x 28 images as FlowTrainer runs them, one step per item:
+    minibatch with replacement from 1 024 seeded noise images, x0 ~ N(0, I), t ~ U(0, 1), linear path, MSE, backward,
+    global-norm clip at 1, AdamW (1e-3, weight decay 0.01), the loss read back after each step (each call's last)."""
+
+    name, unit = "unet-train-step", "steps"
+    shape = f"UNet 1×28×28, 64 ch ×(1,2,2), 2 res blocks, attention at 7, batch {UNET_BATCH}, AdamW"
+
+    def __init__(self, quick, adamw):
+        self.items = 1
+        self.adamw = adamw
+
+    def setup(self, device):
+        self.device = device
+        g = torch.Generator().manual_seed(SEED + 1)
+        self.points = torch.randn((UNET_IMAGES, math.prod(UNET_SHAPE)), generator=g).to(device)
+        torch.manual_seed(SEED)
+        self.field = make_unet_field().to(device)
+        self.params = list(self.field.parameters())
+        self.optimizer = make_adamw(self.params, 1e-3, 0.01, self.adamw)
+        self.generator = torch.Generator(device=device).manual_seed(SEED)
+        self.field.train()
+
+    def run(self):
+        g, dev = self.generator, self.device
+        index = torch.randint(self.points.shape[0], (UNET_BATCH,), generator=g, device=dev, dtype=torch.int64)
+        x1 = self.points.index_select(0, index)
+        x0 = torch.randn(x1.shape, dtype=x1.dtype, device=dev, generator=g)
+        t = torch.rand((UNET_BATCH, 1), dtype=x1.dtype, device=dev, generator=g)
+        xt = t * x1 + (1 - t) * x0
+        loss = (self.field(xt, t) - (x1 - x0)).square().mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.params, 1.0)
+        self.optimizer.step()
+        value = loss.item()
+        if not math.isfinite(value):
+            raise RuntimeError(f"the training loss became {value}")
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Protocol (Measurement/Protocol.cs) and soak (Measurement/TrainingSoak.cs)
 # --------------------------------------------------------------------------------------------------------------
@@ -817,13 +982,14 @@ def main(argv=None) -> int:
         "kappa-profile": lambda: KappaProfile(args.quick),
         "ensemble-train-step": lambda: EnsembleTrainingStep(args.quick),
         "sequential-train-step": lambda: SequentialTrainingStep(args.quick, args.adamw),
+        "unet-train-step": lambda: UNetTrainingStep(args.quick, args.adamw),
     }
     results, soak_result = [], None
     if args.soak > 0:
         soak_result = soak(device, args.soak, args.soak_every, args.adamw)
     else:
         for name in WORKLOADS:
-            if args.only and name not in args.only:
+            if (args.only and name not in args.only) or (not args.only and name in ON_REQUEST):
                 continue
             workload = factories[name]()
             print(f"running {name} ({workload.shape})…", file=sys.stderr)

@@ -9,7 +9,7 @@ Dependencies: torch and the Python standard library only (no `safetensors` packa
     x_back = model.preconditioner.inverse(z) # P^-1(z)
     model.ema                                # the EMA network, or None
 
-Rebuilt: the MLP field (time features, label embedding or one-hot), affine whitening, class-conditional whitening,
+Rebuilt: the MLP field (time features, label embedding or one-hot), the UNet field, affine whitening, class-conditional whitening,
 RealNVP and chains of them. The flow preconditioner (an ODE) is not rebuilt. Every map computes in the dtype of its
 input, as PrecondFlow's do.
 
@@ -146,6 +146,159 @@ class MlpField(nn.Module):
             inputs.append(self.labelEmbedding(labels) if self.labelEmbedding is not None
                           else nn.functional.one_hot(labels, self.num_classes + 1).to(x.dtype))
         return self.network(torch.cat(inputs, dim=1))
+
+
+class _UNetResidualBlock(nn.Module):
+    """GroupNorm, SiLU, 3x3 conv; FiLM by the embedding (h = norm(h)*(1 + scale) + shift); SiLU, (dropout), 3x3 conv; plus skip."""
+
+    def __init__(self, inputs, outputs, width, groups):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(groups, inputs)
+        self.conv1 = nn.Conv2d(inputs, outputs, 3, padding=1)
+        self.embedding = nn.Linear(width, 2 * outputs)
+        self.norm2 = nn.GroupNorm(groups, outputs)
+        self.conv2 = nn.Conv2d(outputs, outputs, 3, padding=1)
+        self.skip = nn.Conv2d(inputs, outputs, 1) if inputs != outputs else None
+
+    def forward(self, x, e):
+        h = self.conv1(nn.functional.silu(self.norm1(x)))
+        scale, shift = self.embedding(nn.functional.silu(e))[:, :, None, None].chunk(2, dim=1)
+        h = nn.functional.silu(self.norm2(h) * (1 + scale) + shift)
+        h = self.conv2(h)  # dropout acts in training only; this module evaluates
+        return (x if self.skip is None else self.skip(x)) + h
+
+
+class _UNetAttentionBlock(nn.Module):
+    """x + proj(multi-head softmax(q^T k / sqrt(d)) attention over the pixels of qkv(GroupNorm(x)))."""
+
+    def __init__(self, channels, heads, groups):
+        super().__init__()
+        self.norm = nn.GroupNorm(groups, channels)
+        self.qkv = nn.Conv2d(channels, 3 * channels, 1)
+        self.projection = nn.Conv2d(channels, channels, 1)
+        self.heads = heads
+
+    def forward(self, x, e):
+        b, c, h, w = x.shape
+        d = c // self.heads
+        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, self.heads, d, h * w).unbind(1)
+        weights = (q.transpose(-1, -2) @ k * (1.0 / math.sqrt(d))).softmax(-1)
+        return x + self.projection((v @ weights.transpose(-1, -2)).reshape(b, c, h, w))
+
+
+class _UNetDownsample(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, stride=2, padding=1)
+
+    def forward(self, x, e):
+        return self.conv(x)
+
+
+class _UNetUpsample(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv = nn.Conv2d(channels, channels, 3, padding=1)
+
+    def forward(self, x, e):
+        return self.conv(x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3))
+
+
+class _UNetStage(nn.Module):
+    def __init__(self, *blocks):
+        super().__init__()
+        self.blocks = nn.ModuleList([b for b in blocks if b is not None])
+
+    def forward(self, x, e):
+        for block in self.blocks:
+            x = block(x, e)
+        return x
+
+
+class UNetField(nn.Module):
+    """PrecondFlow's UNetVectorField: x (batch, C*H*W) read as (batch, C, H, W), output flattened back."""
+
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.dim = config["dim"]
+        self.num_classes = config["num_classes"]
+        self.shape = tuple(config["image_shape"])
+        c, height = self.shape[0], self.shape[1]
+        base, groups, heads = config["base_channels"], config["norm_groups"], config["heads"]
+        multipliers = config.get("channel_multipliers") or [1, 2, 2]
+        levels = len(multipliers)
+        heights = [height >> i for i in range(levels)]
+        attention_at = config.get("attention_resolutions")
+        if attention_at is None:
+            attention_at = [heights[-1]]
+        attention = [h in attention_at for h in heights]
+        level_channels = [base * m for m in multipliers]
+        width = 4 * base
+        self.timeEmbedding = nn.Sequential(nn.Linear(config["time_features"], width), nn.SiLU(), nn.Linear(width, width))
+        self.labelEmbedding = nn.Embedding(self.num_classes + 1, width) if self.num_classes > 0 else None
+        self.inputConv = nn.Conv2d(c, base, 3, padding=1)
+
+        def block(inputs, outputs):
+            return _UNetResidualBlock(inputs, outputs, width, groups)
+
+        def attend(level, channels):
+            return _UNetAttentionBlock(channels, heads, groups) if attention[level] else None
+
+        channels, skips, down = base, [base], []
+        for level in range(levels):
+            outputs = level_channels[level]
+            for _ in range(config["res_blocks"]):
+                down.append(_UNetStage(block(channels, outputs), attend(level, outputs)))
+                channels = outputs
+                skips.append(channels)
+            if level < levels - 1:
+                down.append(_UNetStage(_UNetDownsample(channels)))
+                skips.append(channels)
+        self.down = nn.ModuleList(down)
+        self.middle = _UNetStage(block(channels, channels), attend(levels - 1, channels), block(channels, channels))
+        up = []
+        for level in reversed(range(levels)):
+            outputs = level_channels[level]
+            for index in range(config["res_blocks"] + 1):
+                up.append(_UNetStage(block(channels + skips.pop(), outputs), attend(level, outputs),
+                                     _UNetUpsample(outputs) if level > 0 and index == config["res_blocks"] else None))
+                channels = outputs
+        self.up = nn.ModuleList(up)
+        self.outputNorm = nn.GroupNorm(groups, channels)
+        self.outputConv = nn.Conv2d(channels, c, 3, padding=1)
+
+    def forward(self, x, t, labels=None):
+        """x: (batch, C*H*W); t: (batch, 1), (1, 1) or a number; labels: (batch) int64 in [0, num_classes] when conditional."""
+        if not torch.is_tensor(t):
+            t = torch.tensor([[float(t)]], dtype=x.dtype)
+        batch = x.shape[0]
+        t = t.reshape(-1, 1).expand(batch, 1).to(x.dtype)
+        e = self.timeEmbedding(time_features(t, "sinusoidal", self.config["time_features"]))
+        if self.num_classes > 0:
+            if labels is None:
+                raise ValueError(f"this field is conditional on {self.num_classes} classes: pass labels")
+            e = e + self.labelEmbedding(labels.long())
+        h = self.inputConv(x.reshape(batch, *self.shape))
+        skips = [h]
+        for stage in self.down:
+            h = stage(h, e)
+            skips.append(h)
+        h = self.middle(h, e)
+        for stage in self.up:
+            h = stage(torch.cat([h, skips.pop()], dim=1), e)
+        return self.outputConv(nn.functional.silu(self.outputNorm(h))).reshape(batch, self.dim)
+
+
+_FIELDS = {"mlp": MlpField, "unet": UNetField}
+
+
+def build_field(config):
+    """The network of a field configuration (its kind and sizes), with untrained weights."""
+    kind = config["kind"]
+    if kind not in _FIELDS:
+        raise ValueError(f"field kind '{kind}' is not rebuilt in PyTorch (known: {', '.join(_FIELDS)})")
+    return _FIELDS[kind](config)
 
 
 class Identity(nn.Module):
@@ -334,11 +487,11 @@ class PrecondFlowModel(nn.Module):
     def __init__(self, spec, description, tensors):
         super().__init__()
         self.spec = spec
-        self.field = MlpField(spec["field"])
+        self.field = build_field(spec["field"])
         _load_exact(self.field, _take(tensors, "field."), "field")
         self.ema = None
         if any(k.startswith("ema.") for k in tensors):
-            self.ema = MlpField(spec["field"])
+            self.ema = build_field(spec["field"])
             _load_exact(self.ema, _take(tensors, "ema."), "ema")
         self.preconditioner = build_preconditioner(description, _take(tensors, "preconditioner."))
         self.eval()

@@ -3,11 +3,13 @@ namespace PrecondFlow.Bench.Workloads;
 /// <summary>Every workload, by name, in the order they run.</summary>
 internal static class WorkloadCatalog
 {
-    // Opt-in workloads: run only when named with --only (their cost grows steeply with the batch).
+    // Opt-in workloads: run only when named with --only (the couplings' cost grows steeply with the batch; a UNet step
+    // takes tens of seconds on a 2-core CPU).
     private static readonly (string Name, Func<RepetitionPlan, IWorkload> Create)[] OnRequest =
         (from kind in new[] { "ot", "sinkhorn" }
          from batch in new[] { 256, 1024, 4096 }
-         select ($"coupling-{kind}-{batch}", (Func<RepetitionPlan, IWorkload>)(_ => new CouplingStep(kind, batch)))).ToArray();
+         select ($"coupling-{kind}-{batch}", (Func<RepetitionPlan, IWorkload>)(_ => new CouplingStep(kind, batch))))
+        .Append(("unet-train-step", _ => new UNetTrainingStep())).ToArray();
 
     private static readonly (string Name, Func<RepetitionPlan, IWorkload> Create)[] Entries =
     {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PrecondFlow.Fields;
 
 /// <summary>How time enters a network.</summary>
@@ -21,16 +23,28 @@ public enum LabelEncoding
 /// <summary>
 /// Everything needed to rebuild a vector field: its kind, sizes and options. Saved next to the weights.
 /// </summary>
-/// <param name="Kind">"mlp" or "linear".</param>
+/// <param name="Kind">"mlp", "linear" or "unet".</param>
 /// <param name="Dim">Data dimension.</param>
 /// <param name="NumClasses">Classes for conditioning; 0 = unconditional.</param>
 /// <param name="Hidden">Widths of the hidden layers (MLP).</param>
 /// <param name="Activation">"silu", "relu", "gelu", "tanh", "elu" or "selu" (MLP; "selu" is the activation of TorchCFM's MLP).</param>
 /// <param name="Time">Time encoding (MLP).</param>
-/// <param name="TimeFeatures">Number of sinusoidal features (even) when <paramref name="Time"/> is sinusoidal.</param>
+/// <param name="TimeFeatures">Number of sinusoidal features (even) when <paramref name="Time"/> is sinusoidal; the UNet
+/// always encodes time with this many sinusoidal features.</param>
 /// <param name="Labels">Label encoding (MLP).</param>
 /// <param name="LabelFeatures">Embedding size when <paramref name="Labels"/> is an embedding.</param>
 /// <param name="TimeKnots">Number of knots of the piecewise-linear W(t) (linear field).</param>
+/// <param name="ImageShape">Channels, height and width (C, H, W) of the images a UNet sees; C·H·W must equal
+/// <paramref name="Dim"/>.</param>
+/// <param name="BaseChannels">Channels of the UNet's first level (UNet).</param>
+/// <param name="ChannelMultipliers">Channels of each UNet level as multiples of <paramref name="BaseChannels"/>; one entry
+/// per level, so levels − 1 halvings of the resolution (default 1,2,2).</param>
+/// <param name="ResBlocks">Residual blocks per UNet level on the way down (one more on the way up).</param>
+/// <param name="AttentionResolutions">Heights (in pixels) of the UNet levels that get self-attention; null means the
+/// lowest level only (7 for 28×28 with three levels), empty means none.</param>
+/// <param name="Heads">Attention heads (UNet); must divide the channels of every level with attention.</param>
+/// <param name="Dropout">Dropout probability inside the UNet's residual blocks while training.</param>
+/// <param name="NormGroups">GroupNorm groups (UNet); must divide the channels of every level.</param>
 public sealed record FieldConfig(
     string Kind = "mlp",
     int Dim = 2,
@@ -41,16 +55,29 @@ public sealed record FieldConfig(
     int TimeFeatures = 16,
     LabelEncoding Labels = LabelEncoding.Embedding,
     int LabelFeatures = 16,
-    int TimeKnots = 21)
+    int TimeKnots = 21,
+    int[]? ImageShape = null,
+    int BaseChannels = 64,
+    int[]? ChannelMultipliers = null,
+    int ResBlocks = 2,
+    int[]? AttentionResolutions = null,
+    int Heads = 4,
+    double Dropout = 0.1,
+    int NormGroups = 32)
 {
-    /// <summary>The values <see cref="Kind"/> accepts: "mlp" (<see cref="MlpVectorField"/>), "linear" (<see cref="LinearVectorField"/>).</summary>
-    public static IReadOnlyList<string> Kinds { get; } = new[] { "mlp", "linear" };
+    /// <summary>The values <see cref="Kind"/> accepts: "mlp" (<see cref="MlpVectorField"/>), "linear" (<see cref="LinearVectorField"/>),
+    /// "unet" (<see cref="UNetVectorField"/>).</summary>
+    public static IReadOnlyList<string> Kinds { get; } = new[] { "mlp", "linear", "unet" };
 
     /// <summary>The values <see cref="Activation"/> accepts.</summary>
     public static IReadOnlyList<string> Activations { get; } = new[] { "silu", "relu", "gelu", "tanh", "elu", "selu" };
 
     /// <summary>Hidden widths, defaulting to two layers of 128 (the paper's Table 4).</summary>
     public int[] HiddenWidths => Hidden ?? new[] { 128, 128 };
+
+    /// <summary>Channel multipliers of the UNet levels, defaulting to 1,2,2.</summary>
+    [JsonIgnore]
+    public int[] Multipliers => ChannelMultipliers ?? new[] { 1, 2, 2 };
 
     /// <summary>
     /// The fields in which this configuration builds a different network than <paramref name="other"/>, each as
@@ -74,6 +101,15 @@ public sealed record FieldConfig(
         Compare(nameof(Labels), Labels, other.Labels);
         Compare(nameof(LabelFeatures), LabelFeatures, other.LabelFeatures);
         Compare(nameof(TimeKnots), TimeKnots, other.TimeKnots);
+        static string List(int[]? values) => values is null ? "default" : string.Join(",", values);
+        Compare(nameof(ImageShape), List(ImageShape), List(other.ImageShape));
+        Compare(nameof(BaseChannels), BaseChannels, other.BaseChannels);
+        Compare(nameof(ChannelMultipliers), string.Join(",", Multipliers), string.Join(",", other.Multipliers));
+        Compare(nameof(ResBlocks), ResBlocks, other.ResBlocks);
+        Compare(nameof(AttentionResolutions), List(AttentionResolutions), List(other.AttentionResolutions));
+        Compare(nameof(Heads), Heads, other.Heads);
+        Compare(nameof(Dropout), Dropout, other.Dropout);
+        Compare(nameof(NormGroups), NormGroups, other.NormGroups);
         return differences;
     }
 
@@ -81,7 +117,7 @@ public sealed record FieldConfig(
     /// <exception cref="ArgumentException">An unknown <see cref="Kind"/> or <see cref="Activation"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">Dim &lt; 1, NumClasses &lt; 0, no hidden layer or one narrower than 1,
     /// an odd or non-positive number of sinusoidal time features, an embedding of fewer than 1 feature, or fewer than 2
-    /// time knots; the message names the field.</exception>
+    /// time knots; the message names the field. For a UNet: see <see cref="UNetGeometry.Of"/>.</exception>
     public void Validate()
     {
         if (!Kinds.Contains(Kind))
@@ -101,5 +137,7 @@ public sealed record FieldConfig(
             throw new ArgumentOutOfRangeException(nameof(LabelFeatures), LabelFeatures, "The label embedding needs at least 1 feature.");
         if (TimeKnots < 2)
             throw new ArgumentOutOfRangeException(nameof(TimeKnots), TimeKnots, "A piecewise-linear W(t) needs at least 2 knots.");
+        if (Kind == "unet")
+            _ = UNetGeometry.Of(this);
     }
 }

@@ -24,6 +24,7 @@ public static class VectorFields
     {
         "mlp" => new MlpVectorField(config),
         "linear" => new LinearVectorField(config),
+        "unet" => new UNetVectorField(config),
         _ => throw new ArgumentException($"Unknown field kind '{config.Kind}'. Known kinds: {string.Join(", ", FieldConfig.Kinds)}."),
     };
 
@@ -32,6 +33,7 @@ public static class VectorFields
     {
         MlpVectorField mlp => mlp.Config,
         LinearVectorField linear => linear.Config,
+        UNetVectorField unet => unet.Config,
         _ => null,
     };
 

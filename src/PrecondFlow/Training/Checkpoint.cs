@@ -38,6 +38,8 @@ public static class Checkpoint
     /// <param name="Seconds">Wall-clock seconds of training so far.</param>
     /// <param name="LossTrace">The losses read back so far.</param>
     /// <param name="GeneratorState">The training generator's state, base64, so that a resumed run draws what an uninterrupted one would.</param>
+    /// <param name="FieldGeneratorState">The state of the generator of the field's own draws (a UNet's dropout), base64;
+    /// null for a field that draws none.</param>
     public sealed record Manifest(
         int FormatVersion,
         ModelSpec Model,
@@ -45,11 +47,13 @@ public static class Checkpoint
         int Step,
         double Seconds,
         IReadOnlyList<LossPoint> LossTrace,
-        string GeneratorState);
+        string GeneratorState,
+        string? FieldGeneratorState = null);
 
     private sealed record Settings(ModelSpec Model, TrainingOptions Training);
 
-    private sealed record State(int Step, double Seconds, IReadOnlyList<LossPoint> LossTrace, string GeneratorState);
+    private sealed record State(int Step, double Seconds, IReadOnlyList<LossPoint> LossTrace, string GeneratorState,
+        string? FieldGeneratorState = null);
 
     /// <summary>Writes the checkpoint as a whole folder, atomically (an existing folder is replaced).</summary>
     public static void Save(string folder, FlowTrainer trainer) =>
@@ -62,8 +66,10 @@ public static class Checkpoint
         trainer.Ema?.Average.save(Path.Combine(folder, EmaFile));
         trainer.Optimizer.save_state_dict(Path.Combine(folder, OptimizerFile));
         using var state = trainer.Generator.get_state();
+        using var fieldState = trainer.FieldGenerator?.get_state();
         FolderManifest.Write(folder, ManifestFile, Kind, new Settings(trainer.Spec, trainer.Options),
-            new State(trainer.Step, trainer.Seconds, trainer.LossTrace, Convert.ToBase64String(state.data<byte>().ToArray())),
+            new State(trainer.Step, trainer.Seconds, trainer.LossTrace, Convert.ToBase64String(state.data<byte>().ToArray()),
+                fieldState is null ? null : Convert.ToBase64String(fieldState.data<byte>().ToArray())),
             trainer.Ema is null ? [FieldFile, OptimizerFile] : [FieldFile, EmaFile, OptimizerFile]);
     }
 
@@ -77,7 +83,7 @@ public static class Checkpoint
         files.RequireKind(Kind);
         var state = files.State<State>();
         var manifest = new Manifest(files.Version, files.Get<ModelSpec>("settings.model"), files.Get<TrainingOptions>("settings.training"),
-            state.Step, state.Seconds, state.LossTrace, state.GeneratorState);
+            state.Step, state.Seconds, state.LossTrace, state.GeneratorState, state.FieldGeneratorState);
         try
         {
             manifest.Model.Validate();
@@ -159,6 +165,11 @@ public static class Checkpoint
         }
         using (var state = tensor(Convert.FromBase64String(manifest.GeneratorState), dtype: ScalarType.Byte))
             trainer.Generator.set_state(state);
+        if (trainer.FieldGenerator is not null && manifest.FieldGeneratorState is not null)
+        {
+            using var fieldState = tensor(Convert.FromBase64String(manifest.FieldGeneratorState), dtype: ScalarType.Byte);
+            trainer.FieldGenerator.set_state(fieldState);
+        }
         trainer.Restore(manifest.Step, manifest.Seconds, manifest.LossTrace);
         return trainer;
     }

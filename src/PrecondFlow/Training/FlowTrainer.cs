@@ -19,6 +19,7 @@ public sealed class FlowTrainer : IDisposable
 {
     private readonly TrainingLoop loop;
     private readonly Generator generator;
+    private readonly Generator? fieldGenerator;
     private readonly ICoupling? coupling;
     private readonly List<LossPoint> lossTrace = new();
 
@@ -46,6 +47,10 @@ public sealed class FlowTrainer : IDisposable
         if (parallel is not null)
             parallel.RowsOf(options.BatchSize);   // fails now, naming --batch-size, when the batch is smaller than the world
         generator = new Generator((ulong)options.Seed, Device);
+        // A field's own draws (dropout) come from a second stream: data-parallel processes pass different numbers of
+        // rows through the network, and must not let that shift the shared minibatch draws.
+        if (field is IDrawsWhileTraining)
+            fieldGenerator = new Generator((ulong)options.Seed ^ FieldStreamSalt, Device);
         if (options.EmaDecay is { } decay)
             Ema = new ExponentialMovingAverage(field, decay);
         // The independent coupling is no coupling at all: not even an identity re-indexing, so every draw stays as it was.
@@ -134,19 +139,29 @@ public sealed class FlowTrainer : IDisposable
         var batch = new MinibatchSources(points, labels, sourcePoints, targetClasses, sourceClasses, classDraw, view, sourceView);
         var clock = Stopwatch.StartNew();
         Field.train();
-        loop.Run(Step, end, _ => new StepLoss(LossOnMinibatch(batch)),
-            afterStep: done =>
-            {
-                Ema?.Update();
-                Step = done;
-            },
-            onWindow: window =>
-            {
-                lossTrace.Add(new LossPoint(window.Step, window.Loss));
-                progress?.Report(new TrainingProgress(window.Step, Options.Steps, window.Loss, window.LearningRate, window.GradientNorm));
-                callback?.Invoke(window.Step);
-            },
-            cancellation);
+        if (Field is IDrawsWhileTraining drawing)
+            drawing.TrainingGenerator = fieldGenerator;
+        try
+        {
+            loop.Run(Step, end, _ => new StepLoss(LossOnMinibatch(batch)),
+                afterStep: done =>
+                {
+                    Ema?.Update();
+                    Step = done;
+                },
+                onWindow: window =>
+                {
+                    lossTrace.Add(new LossPoint(window.Step, window.Loss));
+                    progress?.Report(new TrainingProgress(window.Step, Options.Steps, window.Loss, window.LearningRate, window.GradientNorm));
+                    callback?.Invoke(window.Step);
+                },
+                cancellation);
+        }
+        finally
+        {
+            if (Field is IDrawsWhileTraining drawn)
+                drawn.TrainingGenerator = null;
+        }
         Field.eval();
         Seconds += clock.Elapsed.TotalSeconds;
         return new TrainingResult(lossTrace.ToArray(), Step, Seconds);
@@ -265,6 +280,11 @@ public sealed class FlowTrainer : IDisposable
 
     internal TorchSharp.Modules.AdamW Optimizer => loop.Optimizer;
     internal Generator Generator => generator;
+    /// <summary>The generator of the field's own training draws (dropout), or null for a field that draws none.</summary>
+    internal Generator? FieldGenerator => fieldGenerator;
+
+    // Any fixed odd constant (here 2⁶⁴/φ) makes the field's stream differ from the minibatch stream of the same seed.
+    private const ulong FieldStreamSalt = 0x9E3779B97F4A7C15UL;
 
     internal void Restore(int step, double seconds, IEnumerable<LossPoint> trace)
     {
@@ -281,6 +301,7 @@ public sealed class FlowTrainer : IDisposable
     {
         loop.Dispose();
         generator.Dispose();
+        fieldGenerator?.Dispose();
         Ema?.Dispose();
     }
 }
