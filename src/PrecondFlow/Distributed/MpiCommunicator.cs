@@ -5,8 +5,8 @@ namespace PrecondFlow.Distributed;
 /// <summary>
 /// The processes started by MPICH's `mpiexec`, talking through MPI.NET. Start one per process, before any collective,
 /// and dispose it at the end (that finalizes MPI). All-reductions sum into a reused buffer and divide by the world size.
-/// A collective that waits longer than the collective timeout ends the whole run (MPI_Abort with
-/// <see cref="TimeoutExitCode"/>): a process that hangs, alive but silent, must not keep the others waiting forever.
+/// A collective that waits longer than the collective timeout ends this process with <see cref="TimeoutExitCode"/>, and
+/// MPICH's launcher then ends the others: a process that hangs, alive but silent, must not keep them waiting forever.
 /// </summary>
 public sealed class MpiCommunicator : ICommunicator
 {
@@ -39,13 +39,13 @@ public sealed class MpiCommunicator : ICommunicator
                     $"rank {Rank} waited {waited.TotalSeconds:0.#} s in {operation}, longer than the collective timeout of " +
                     $"{timeout.TotalSeconds:0.#} s (--collective-timeout): another process is hung or far behind, so the run is ended. " +
                     "Raise --collective-timeout if some process legitimately works that long alone.");
-                world.Abort(TimeoutExitCode);
+                ImmediateExit.Now(TimeoutExitCode);
             });
     }
 
     /// <summary>Loads MPICH and initialises MPI; call once per process.</summary>
     /// <param name="collectiveTimeout">The longest one collective may wait before the run is ended (null: forever).
-    /// MPI is then initialised with MPI_THREAD_MULTIPLE, so that the watchdog thread may call MPI_Abort.</param>
+    /// The watchdog's thread makes no MPI call: it ends the process, and the launcher the run.</param>
     /// <param name="onTimeout">Receives the explanation, on the watchdog's thread, just before the run is ended.</param>
     /// <exception cref="InvalidOperationException">MPICH is not installed; the message says what to install.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The timeout is not positive.</exception>
@@ -56,10 +56,7 @@ public sealed class MpiCommunicator : ICommunicator
                 $"The collective timeout must be positive; got {timeout.TotalSeconds} s.");
         MpichLibrary.Load();
         string[] arguments = [];
-        var environment = collectiveTimeout is null
-            ? new MPI.Environment(ref arguments)
-            : new MPI.Environment(ref arguments, MPI.Threading.Multiple);
-        return new MpiCommunicator(environment, collectiveTimeout, onTimeout);
+        return new MpiCommunicator(new MPI.Environment(ref arguments), collectiveTimeout, onTimeout);
     }
 
     /// <inheritdoc />
