@@ -5,9 +5,8 @@ namespace PrecondFlow.Distributed.Internal;
 /// <summary>
 /// Ends this process at once with an exit code (POSIX <c>_exit</c>): no managed shutdown, no atexit handlers, no MPI
 /// call. What the collective watchdog does from its own thread while the main thread is stuck inside MPI: MPICH's
-/// launcher sees a process end without MPI_Finalize and ends the others. (Calling MPI_Abort from that thread instead
-/// needs MPI_THREAD_MULTIPLE, under which 2-rank training of the table2 classifier crashed inside libtorch with
-/// corrupted scalars in 2 of 3 runs, and never without it.)
+/// launcher sees a process end without MPI_Finalize and ends the others. Calling MPI_Abort from that thread instead
+/// would need MPI to be initialised with MPI_THREAD_MULTIPLE.
 /// </summary>
 internal static class ImmediateExit
 {
