@@ -12,17 +12,14 @@ internal static class InfoCommand
     {
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
-        var distributed = DistributedLaunch.Option();
+        var distributed = new DistributedLaunch();
         var command = new Command("info",
             "Show the PrecondFlow, TorchSharp and libtorch versions, the compute device, threads and CUDA status, and under mpiexec the processes and the MPI library.")
         {
-            device, libtorch, distributed,
+            device, libtorch,
         };
-        command.SetAction(parse =>
-        {
-            using var communicator = DistributedLaunch.Start(parse.GetValue(distributed));
-            return DistributedLaunch.Run(parse, communicator, () => Show(parse, communicator));
-        });
+        distributed.AddTo(command);
+        command.SetAction(parse => distributed.Run(parse, communicator => Show(parse, communicator)));
         return command;
 
         int Show(ParseResult parse, Distributed.ICommunicator communicator)
@@ -41,7 +38,7 @@ internal static class InfoCommand
                 : "oneDNN's backward kernels cannot be switched off here: convolution gradients may be wrong");
             table.AddRow("CUDA", Markup.Escape(info.CudaAvailable ? "available" : $"not available: {info.CudaStatus}"));
             table.AddRow("OS", Markup.Escape(info.Os));
-            if (communicator.WorldSize > 1 || parse.GetValue(distributed))
+            if (communicator.WorldSize > 1 || parse.GetValue(distributed.Distributed))
             {
                 table.AddRow("processes", $"{communicator.WorldSize} (this is rank {communicator.Rank})");
                 table.AddRow("MPI", Markup.Escape(communicator.Library));

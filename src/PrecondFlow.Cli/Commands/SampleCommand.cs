@@ -3,6 +3,7 @@ using PrecondFlow.Cli.Arguments;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Data;
 using PrecondFlow.Devices;
+using PrecondFlow.Distributed;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Reporting;
 using PrecondFlow.Sampling;
@@ -32,13 +33,16 @@ internal static class SampleCommand
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
         var seed = CommonOptions.Seed();
+        var distributed = new DistributedLaunch();
 
-        var command = new Command("sample", "Draw samples from a trained model folder: z ~ N(0, I), the main flow's ODE (or reverse SDE) to t = 1, then the inverse preconditioner.");
+        var command = new Command("sample", "Draw samples from a trained model folder: z ~ N(0, I), the main flow's ODE (or reverse SDE) to t = 1, then the inverse preconditioner. " +
+            "Under mpiexec with a fixed-step solver each process integrates its share of the samples (the result is that of one process); rank 0 writes.");
         foreach (var option in new Option[] { modelFolder, count, output, png, label, from, noEma, device, libtorch, seed })
             command.Options.Add(option);
         sampling.AddTo(command);
+        distributed.AddTo(command);
 
-        command.SetAction(parse => CommandRunner.Run(() =>
+        command.SetAction(parse => distributed.Run(parse, communicator =>
         {
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             var outFile = parse.GetValue(output)!;
@@ -74,14 +78,29 @@ internal static class SampleCommand
                 throw new ArgumentException("--class: this model is unconditional.");
             }
 
+            // Under MPI each process integrates its contiguous rows, from the base noise drawn whole and sliced, when every
+            // row's path is its own (a fixed-step ODE solver); then the rows equal one process's. Otherwise rank 0 alone samples.
+            bool writes = communicator.Rank == 0;
+            bool shared = communicator.WorldSize > 1 && options.RowsAreIndependent && n >= communicator.WorldSize;
+            if (communicator.WorldSize > 1 && !shared && writes)
+                System.Console.Error.WriteLine($"note: rank 0 samples alone: {(options.RowsAreIndependent ? "fewer samples than processes" : $"{(options.Method == SamplingMethod.Ode ? options.Solver : "the reverse SDE")} couples the samples of a batch (a fixed-step --solver shares them)")}.");
+            if (!shared && !writes)
+                return 0;
+            var rows = shared ? RowSlice.Of(n, communicator.Rank, communicator.WorldSize) : (RowSlice?)null;
+            Tensor? Mine(Tensor? all) => all is null || rows is not { } r ? all : all.narrow(0, r.Start, r.Length);
             var result = ProgressDisplay.Run(stages =>
             {
                 var stage = stages.Add("sampling", 1);
-                var r = start is null ? model.Sample(n, options, parse.GetValue(seed), dev, labels) : model.SampleFrom(start.Points, options, labels);
+                var r = start is null
+                    ? model.Sample(n, options, parse.GetValue(seed), dev, Mine(labels), rows)
+                    : model.SampleFrom(Mine(start.Points)!, options, Mine(labels));
                 stage.Report((1, $"{r.FunctionEvaluations} evaluations"));
                 return r;
-            });
-            var cloud = new PointCloud(result.Points.cpu(), result.Labels?.cpu(), classes);
+            }, visible: writes);
+            var points = shared ? RowGather.AllGather(communicator, result.Points) : result.Points.cpu();
+            if (!writes)
+                return 0;
+            var cloud = new PointCloud(points, labels?.cpu(), classes);
             PointCloudFiles.Write(outFile, cloud);
             if (parse.GetValue(png) is { } picture)
                 Charts.Scatter(picture, "Samples", new[] { PointSeries.FromPoints("samples", cloud.Points) });

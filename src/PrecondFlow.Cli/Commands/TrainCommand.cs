@@ -47,7 +47,7 @@ internal static class TrainCommand
                 "learning rate and gradient norm per --log-every window, a learned preconditioner's loss, and after training κ(Cov x_t) of P(x) " +
                 "at t = 0.25, 0.5, 0.75, 1 (kappa/t=...) with the eigenvalues as histograms (eigenvalues/t=...).",
         };
-        var distributed = DistributedLaunch.Option();
+        var distributed = new DistributedLaunch();
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Also save the model folder every this many steps (0 = only at the end), so that an interrupted run can be resumed.", DefaultValueFactory = _ => 0 };
 
         var command = new Command("train",
@@ -56,14 +56,11 @@ internal static class TrainCommand
         preconditioner.AddTo(command);
         model.AddTo(command);
         training.AddTo(command);
-        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, init, tensorboard, checkpointEvery, distributed })
+        foreach (var option in new Option[] { source, device, libtorch, seed, output, resume, init, tensorboard, checkpointEvery })
             command.Options.Add(option);
+        distributed.AddTo(command);
 
-        command.SetAction(parse =>
-        {
-            using var communicator = DistributedLaunch.Start(parse.GetValue(distributed));
-            return DistributedLaunch.Run(parse, communicator, () => Train(parse, communicator));
-        });
+        command.SetAction(parse => distributed.Run(parse, communicator => Train(parse, communicator)));
         return command;
 
         int Train(ParseResult parse, ICommunicator communicator)
@@ -111,6 +108,10 @@ internal static class TrainCommand
                 parameters = VectorFields.ParameterCount(m.Field),
                 stage_seconds = m.Times,
                 runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)),
+                // A run of N processes trains the model of one process with the same global batch (to float32 rounding):
+                // recorded so that a result can be reproduced, never compared on resume.
+                processes = communicator.WorldSize,
+                communicator = communicator.Library,
             };
             void SaveCheckpoint(PreconditionedModel m, int step)
             {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PrecondFlow.Distributed;
 using PrecondFlow.Fields;
 using PrecondFlow.Training;
 using TorchSharp;
@@ -16,8 +17,12 @@ public static class ClassifierTraining
     /// <param name="images">(n, 1, 28, 28) float images in [0, 1].</param>
     /// <param name="labels">(n) int64 labels in [0, <see cref="ClassifierOptions.Classes"/>).</param>
     /// <param name="progress">Receives (step, total steps, mean loss of the window) every <see cref="ClassifierOptions.LogEvery"/> steps.</param>
+    /// <param name="parallel">Data-parallel training over several processes, or null for one. Every process draws the
+    /// same minibatch, translations and dropout masks, keeps its <see cref="RowSlice"/> of them, and weights its loss by
+    /// the slice's size; the averaged gradients are then the whole minibatch's, so N processes train the network of one
+    /// (to float32 rounding).</param>
     public static ClassifierTrainingResult Train(Tensor images, Tensor labels, ClassifierOptions options, long seed,
-        IProgress<(int Step, int TotalSteps, double Loss)>? progress = null)
+        IProgress<(int Step, int TotalSteps, double Loss)>? progress = null, DataParallel? parallel = null)
     {
         options.Validate();
         ImageChecks.CheckImages(images, nameof(images));
@@ -43,15 +48,22 @@ public static class ClassifierTraining
         {
             Subject = "classifier's training",
             DivergenceHint = $"lower ClassifierOptions.LearningRate ({options.LearningRate}).",
+            Parallel = parallel,
         };
         StepLoss Loss(int step)
         {
             var index = batches.Indices(step);
             var batch = x.index_select(0, index);
+            // Translations are drawn for the whole minibatch on every process, so that each keeps the rows one process would.
             if (options.Augment && options.ShiftPixels > 0)
                 batch = RandomTranslation.Apply(batch, options.ShiftPixels, generator);
-            return new StepLoss(nn.functional.cross_entropy(classifier.TrainingLogits(batch, networkGenerator),
-                labels.index_select(0, index), label_smoothing: options.LabelSmoothing));
+            var targets = labels.index_select(0, index);
+            if (parallel?.RowsOf(index.shape[0]) is not { IsWhole: false } rows)
+                return new StepLoss(nn.functional.cross_entropy(classifier.TrainingLogits(batch, networkGenerator),
+                    targets, label_smoothing: options.LabelSmoothing));
+            var logits = classifier.TrainingLogits(batch.narrow(0, rows.Start, rows.Length), networkGenerator, rows);
+            return new StepLoss(nn.functional.cross_entropy(logits, targets.narrow(0, rows.Start, rows.Length),
+                label_smoothing: options.LabelSmoothing) * rows.LossWeight);
         }
         classifier.train();
         loop.Run(0, total, Loss, onWindow: window =>

@@ -57,12 +57,18 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtract
     /// <summary>Class logits with dropout of the penultimate activations, its mask drawn from <paramref name="generator"/>.</summary>
     /// <param name="images">(n, 1, 28, 28) images in [0, 1].</param>
     /// <param name="generator">Source of the dropout mask.</param>
+    /// <param name="rows">Where the images lie in a data-parallel minibatch (the mask is drawn for the whole minibatch
+    /// and sliced, see <see cref="SeededDropout"/>); null when they are the whole batch.</param>
     /// <returns>(n, classes) logits.</returns>
-    public Tensor TrainingLogits(Tensor images, Generator generator)
+    public Tensor TrainingLogits(Tensor images, Generator generator, Distributed.RowSlice? rows = null)
     {
         ImageChecks.CheckImages(images, nameof(images));
         using var scope = NewDisposeScope();
-        return head.call(SeededDropout.Apply(trunk.call(images), Options.Dropout, generator)).MoveToOuterDisposeScope();
+        var features = trunk.call(images);
+        var dropped = rows is { } slice
+            ? SeededDropout.Apply(features, Options.Dropout, generator, slice)
+            : SeededDropout.Apply(features, Options.Dropout, generator);
+        return head.call(dropped).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PrecondFlow.Distributed;
 using PrecondFlow.Fields;
 using PrecondFlow.Training;
 using TorchSharp;
@@ -18,8 +19,11 @@ public static class VaeTraining
     /// <param name="images">(n, 1, 28, 28) float images in [0, 1].</param>
     /// <param name="perceptual">The classifier whose features define the perceptual term; null for none.</param>
     /// <param name="progress">Receives (step, total steps, mean total loss of the window) every <see cref="VaeOptions.LogEvery"/> steps.</param>
+    /// <param name="parallel">Data-parallel training over several processes, or null for one. Every process draws the
+    /// same minibatch and reparameterisation noise, keeps its <see cref="RowSlice"/> of them, and weights its loss terms
+    /// by the slice's size (each term is a mean over rows); the averaged gradients are then the whole minibatch's.</param>
     public static VaeTrainingResult Train(Tensor images, DigitClassifier? perceptual, VaeOptions options, long seed,
-        IProgress<(int Step, int TotalSteps, double Loss)>? progress = null)
+        IProgress<(int Step, int TotalSteps, double Loss)>? progress = null, DataParallel? parallel = null)
     {
         options.Validate();
         ImageChecks.CheckImages(images, nameof(images));
@@ -41,11 +45,16 @@ public static class VaeTraining
         {
             Subject = "VAE's training",
             DivergenceHint = $"lower VaeOptions.LearningRate ({options.LearningRate}).",
+            Parallel = parallel,
         };
         StepLoss Step(int step)
         {
-            var batch = x.index_select(0, batches.Indices(step));
-            var terms = Loss(vae, perceptual, batch, options, generator);
+            var index = batches.Indices(step);
+            var rows = parallel?.RowsOf(index.shape[0]) ?? RowSlice.Of(index.shape[0], 0, 1);
+            var batch = x.index_select(0, rows.IsWhole ? index : index.narrow(0, rows.Start, rows.Length));
+            var terms = Loss(vae, perceptual, batch, options, generator, rows);
+            if (!rows.IsWhole)
+                terms = terms.Select(t => t * rows.LossWeight).ToArray();
             return new StepLoss(terms[0], stack(terms));
         }
 
@@ -80,11 +89,17 @@ public static class VaeTraining
         return new VaeTrainingResult(vae, trace, clock.Elapsed.TotalSeconds);
     }
 
-    /// <summary>The loss terms of one batch: [total, mse, perceptual, kl], each a scalar tensor.</summary>
-    private static Tensor[] Loss(ConvVae vae, DigitClassifier? perceptual, Tensor batch, VaeOptions options, Generator generator)
+    /// <summary>The loss terms of one batch (this process's <paramref name="rows"/> of the minibatch): [total, mse,
+    /// perceptual, kl], each a scalar tensor, a mean over the rows.</summary>
+    private static Tensor[] Loss(ConvVae vae, DigitClassifier? perceptual, Tensor batch, VaeOptions options, Generator generator,
+        RowSlice rows)
     {
         var (mean, logVariance) = vae.Encode(batch);
-        var noise = randn(mean.shape, dtype: mean.dtype, generator: generator);
+        // Drawn for the whole minibatch on every process, so that each row gets the noise one process would give it.
+        long[] whole = [rows.GlobalBatch, .. mean.shape[1..]];
+        var noise = randn(whole, dtype: mean.dtype, generator: generator);
+        if (!rows.IsWhole)
+            noise = noise.narrow(0, rows.Start, rows.Length);
         var reconstruction = vae.Decode(mean + (0.5 * logVariance).exp() * noise);
         var mse = nn.functional.mse_loss(reconstruction, batch);
         var kl = (0.5 * (mean.square() + logVariance.exp() - 1 - logVariance)).sum(1).mean();

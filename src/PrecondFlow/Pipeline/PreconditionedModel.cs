@@ -237,11 +237,19 @@ public sealed class PreconditionedModel : IDisposable
     }
 
     /// <summary>Samples x = P⁻¹(F(z)), z ~ N(0, I).</summary>
-    public SampleResult Sample(long count, SamplingOptions options, long seed, Device device, Tensor? labels = null)
+    /// <param name="count">Number of samples.</param>
+    /// <param name="options">ODE or reverse-SDE settings of the main flow.</param>
+    /// <param name="seed">Seed of the base noise (and of the SDE's noise).</param>
+    /// <param name="device">The model's device.</param>
+    /// <param name="labels">(count) labels of a conditional model (the slice's with <paramref name="rows"/>), or null.</param>
+    /// <param name="rows">Only these rows of the <paramref name="count"/> samples, equal to those rows of the whole
+    /// batch (see <see cref="Sampler.Sample"/>), with <paramref name="labels"/> the slice's; null for all.</param>
+    public SampleResult Sample(long count, SamplingOptions options, long seed, Device device, Tensor? labels = null,
+        RowSlice? rows = null)
     {
         if (Preconditioner.IsConditional && labels is null)
             throw new ArgumentException("This model's preconditioner is label-conditional: sampling needs labels.");
-        var inner = Sampler.Sample(Model, count, options, seed, device, Field.IsConditional ? labels : null);
+        var inner = Sampler.Sample(Model, count, options, seed, device, Field.IsConditional ? labels : null, rows);
         using var scope = NewDisposeScope();
         var y = Preconditioner.IsConditional ? labels!.to(device) : null;
         var x = Preconditioner.Inverse(inner.Points, y).MoveToOuterDisposeScope();

@@ -16,15 +16,26 @@ public static class Sampler
     /// <returns>(count, dim) samples at t = 1, the labels on <paramref name="device"/>, the number of network evaluations,
     /// and the trajectory when <see cref="SamplingOptions.KeepTrajectory"/> is set.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> &lt; 1, or invalid options.</exception>
-    /// <exception cref="ArgumentException">Labels of the wrong length, labels for an unconditional model, or an unknown solver.</exception>
+    /// <param name="rows">Only these rows of the <paramref name="count"/> samples (one process's share, see
+    /// <see cref="SamplingOptions.RowsAreIndependent"/>): the base noise is drawn for all of them and sliced, so the rows
+    /// equal those of the whole batch; <paramref name="labels"/> are then the slice's. Null for all.</param>
+    /// <exception cref="ArgumentException">Labels of the wrong length, labels for an unconditional model, an unknown
+    /// solver, or rows with a sampler whose rows depend on each other.</exception>
     public static SampleResult Sample(GenerativeModel model, long count, SamplingOptions options, long seed, Device device,
-        Tensor? labels = null)
+        Tensor? labels = null, Distributed.RowSlice? rows = null)
     {
         options.Validate();
         if (count < 1)
             throw new ArgumentOutOfRangeException(nameof(count), count, "Ask for at least one sample.");
-        if (labels is not null && labels.shape[0] != count)
-            throw new ArgumentException($"Got {labels.shape[0]} labels for {count} samples.", nameof(labels));
+        if (rows is { IsWhole: false } && !options.RowsAreIndependent)
+            throw new ArgumentException(
+                $"Sampling with {(options.Method == SamplingMethod.Ode ? options.Solver : "the reverse SDE")} couples the samples of a batch; " +
+                "only a fixed-step ODE solver can sample a slice of the rows.", nameof(rows));
+        if (rows is { } slice && slice.GlobalBatch != count)
+            throw new ArgumentException($"The rows are a slice of {slice.GlobalBatch} samples, not of {count}.", nameof(rows));
+        long drawn = rows?.Length ?? count;
+        if (labels is not null && labels.shape[0] != drawn)
+            throw new ArgumentException($"Got {labels.shape[0]} labels for {drawn} samples.", nameof(labels));
         if (labels is not null && !model.Field.IsConditional)
             throw new ArgumentException("This model is unconditional: it takes no class labels.", nameof(labels));
         var dtype = model.Field.parameters().First().dtype;
@@ -32,6 +43,12 @@ public static class Sampler
         var y = labels?.to(device);
         using var _ = no_grad();
         var x0 = randn(new[] { count, (long)model.Field.Dim }, dtype: dtype, device: device, generator: generator);
+        if (rows is { IsWhole: false } part)
+        {
+            var all = x0;
+            x0 = all.narrow(0, part.Start, part.Length).clone();
+            all.Dispose();
+        }
         OdeSolution solution;
         if (options.Method == SamplingMethod.Ode)
         {

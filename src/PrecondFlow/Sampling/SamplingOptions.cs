@@ -17,6 +17,14 @@ public sealed record SamplingOptions(
     double Guidance = 1.0,
     bool KeepTrajectory = false)
 {
+    /// <summary>
+    /// Whether each sample's path depends on its own start point alone, so that any slice of a batch gives the same rows
+    /// as the whole batch: a fixed-step ODE solver. Not dopri5, whose step sizes are chosen from the error of the whole
+    /// batch, nor the reverse SDE, whose noise is drawn for the whole batch at every step. Only such sampling is shared
+    /// row-wise between processes.
+    /// </summary>
+    public bool RowsAreIndependent => Method == SamplingMethod.Ode && Solver != "dopri5" && !KeepTrajectory;
+
     /// <summary>Checks the settings and builds the ODE solver once to check its name and tolerances.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Steps &lt; 1, a non-finite guidance scale, or invalid tolerances.</exception>
     /// <exception cref="ArgumentException">An unknown solver name.</exception>

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using PrecondFlow.Pipeline;
 using PrecondFlow.Training;
 using TorchSharp;
 using Xunit.Abstractions;
@@ -27,8 +29,8 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    private static string[] Settings(string preconditioner) =>
-        ["train", "--data", "moons", "--count", "500", "--steps", "60", "--batch-size", "64", "--hidden", "32,32",
+    private static string[] Settings(string preconditioner, int steps = 60) =>
+        ["train", "--data", "moons", "--count", "500", "--steps", steps.ToString(), "--batch-size", "64", "--hidden", "32,32",
          "--log-every", "10", "--seed", "3", "--preconditioner", preconditioner,
          "--realnvp-steps", "40", "--realnvp-hidden", "32", "--flow-steps", "40"];
 
@@ -58,6 +60,32 @@ public sealed class DataParallelEquivalenceTests(ITestOutputHelper output) : IDi
         Assert.True(worstWeight < WeightTolerance, $"weight difference {worstWeight:G3}");
         // Not vacuous: the runs trained (the loss moved by much more than the tolerance).
         Assert.True(Math.Abs(expected[0].Loss - expected[^1].Loss) / expected[0].Loss > 100 * RelativeLossTolerance);
+        AssertRunRecordsItsProcesses(single, 1, "single process");
+        AssertRunRecordsItsProcesses(two, 2, "MPICH");
+    }
+
+    /// <summary>A run written by 2 ranks resumes on one process: each process holds the whole state (generator
+    /// included), and the run file records how many processes wrote it, without being compared on resume.</summary>
+    [Fact]
+    public void ACheckpointOfTwoRanksResumesOnOneProcessAndEachRunFileRecordsItsProcesses()
+    {
+        var two = Path.Combine(root, "two");
+        var (code, log) = MpiRuns.RunMpi(2, [.. Settings("whiten", steps: 20), "--out", two]);
+        Assert.True(code == 0, log);
+        AssertRunRecordsItsProcesses(two, 2, "MPICH");
+
+        var resumed = Path.Combine(root, "resumed");
+        (code, log) = MpiRuns.RunSingle("train", "--data", "moons", "--count", "500", "--seed", "3", "--resume", two, "--out", resumed);
+        Assert.True(code == 0, log);
+        AssertRunRecordsItsProcesses(resumed, 1, "single process");
+        Assert.Equal(20, Checkpoint.ReadManifest(resumed).LossTrace[^1].Step);
+    }
+
+    private static void AssertRunRecordsItsProcesses(string folder, int processes, string communicatorPrefix)
+    {
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, PreconditionedModel.RunFile)));
+        Assert.Equal(processes, run.RootElement.GetProperty("processes").GetInt32());
+        Assert.StartsWith(communicatorPrefix, run.RootElement.GetProperty("communicator").GetString());
     }
 
     private static double MaxWeightDifference(string a, string b)

@@ -4,7 +4,8 @@ namespace PrecondFlow.Tests.Distributed;
 
 /// <summary>
 /// A distributed run fails as a whole and says why: ranks started with different arguments stop at once with an
-/// error naming the argument, and when a rank dies the others exit with an error instead of waiting for it forever.
+/// error naming the argument, and when a rank dies or hangs the others exit with an error instead of waiting for it
+/// forever.
 /// </summary>
 public sealed class FailureTests : IDisposable
 {
@@ -51,5 +52,48 @@ public sealed class FailureTests : IDisposable
         Assert.True(code != -1, $"the survivors still ran {timeout.TotalSeconds:0} s after the kill:\n{log}");
         Assert.NotEqual(0, code);
         Assert.True(killed.Elapsed < timeout, $"took {killed.Elapsed.TotalSeconds:0} s");
+    }
+
+    /// <summary>
+    /// A process that is alive but silent (stopped with SIGSTOP, as a deadlock or a swapped-out machine would leave it)
+    /// does not end MPI's connections, so only the collective timeout can end the run: rank 0 waits in its next
+    /// all-reduction, its watchdog ends the run with exit code 124 after --collective-timeout seconds, and MPICH's
+    /// launcher then kills the stopped process.
+    /// </summary>
+    [Fact]
+    public void WhenARankHangsTheSurvivorsEndTheRunAfterTheCollectiveTimeoutNamingIt()
+    {
+        // Long enough after the stop for the watchdog (5 s, checked every 0.5 s) and the launcher's clean-up, and far
+        // below the default timeout of 300 s that would apply if the option were ignored.
+        var patience = TimeSpan.FromSeconds(60);
+        string marker = Guid.NewGuid().ToString("N");
+        var run = MpiRuns.StartMpi(marker, (2, [.. Train(1_000_000), "--collective-timeout", "5"]));
+        var clock = Stopwatch.StartNew();
+        int? victim = null;
+        while (victim is null && clock.Elapsed < TimeSpan.FromMinutes(1) && !run.HasExited)
+        {
+            victim = MpiRuns.FindRank(marker, 1);
+            Thread.Sleep(100);
+        }
+        Assert.True(victim is not null, "rank 1 never started");
+        try
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(8));
+            Assert.False(run.HasExited, "the run ended before rank 1 was stopped");
+            MpiRuns.Stop(victim.Value);
+            var (code, log) = MpiRuns.Finish(run, patience);
+            Assert.True(code != -1, $"the survivors still ran {patience.TotalSeconds:0} s after rank 1 was stopped:\n{log}");
+            Assert.Equal(124, code);
+            Assert.True(log.Contains("longer than the collective timeout of 5 s (--collective-timeout)"), log);
+            // The launcher's SIGKILL may land just after it exits itself.
+            var reaped = Stopwatch.StartNew();
+            while (MpiRuns.IsAlive(victim.Value) && reaped.Elapsed < TimeSpan.FromSeconds(10))
+                Thread.Sleep(100);
+            Assert.False(MpiRuns.IsAlive(victim.Value), "the stopped rank was left behind");
+        }
+        finally
+        {
+            MpiRuns.Kill(victim.Value);
+        }
     }
 }

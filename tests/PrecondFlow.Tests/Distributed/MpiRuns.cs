@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace PrecondFlow.Tests.Distributed;
 
@@ -94,6 +95,37 @@ internal static class MpiRuns
         }
         return null;
     }
+
+    /// <summary>Stops the process (SIGSTOP): alive, holding its connections, answering nothing.</summary>
+    public static void Stop(int pid)
+    {
+        if (Signal(pid, SignalStop) != 0)
+            throw new InvalidOperationException($"could not stop process {pid} (errno {Marshal.GetLastPInvokeError()})");
+    }
+
+    /// <summary>Kills the process (SIGKILL, which ends a stopped process too) if it still exists.</summary>
+    public static void Kill(int pid) => Signal(pid, SignalKill);
+
+    /// <summary>Whether the process exists and has not ended (a zombie, ended but not yet reaped, counts as ended).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            // /proc/PID/stat: "PID (name) S ...", S = 'Z' for a zombie.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not 'Z' and not 'X';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private const int SignalKill = 9;
+    private const int SignalStop = 19;   // Linux x86-64 and arm64
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Signal(int pid, int signal);
 
     /// <summary>Set in the launcher's environment (which it passes on to every rank) to find this run's processes.</summary>
     private const string MarkerVariable = "PRECONDFLOW_TEST_RUN";

@@ -38,4 +38,14 @@ public sealed class SingleProcessTests
         Assert.Equal((0, 1), (communicator.Rank, communicator.WorldSize));
         Assert.Equal(new byte[] { 7 }, Assert.Single(communicator.AllGather([7])));
     }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    public void ACollectiveTimeoutThatIsNotPositiveIsRefusedNamingTheOption(string seconds)
+    {
+        var outcome = CliRunner.Run("info", "--collective-timeout", seconds);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("--collective-timeout must be a positive number of seconds", outcome.Error);
+    }
 }

@@ -84,4 +84,20 @@ public class ParameterInitializationTests
         Assert.True(Identical(expected, actual), "same seed, same mask and scale 1/(1 − p)");
         Assert.InRange(actual.eq(0).to(float32).mean().item<float>(), p - 0.05, p + 0.05); // 2048 entries: ±0.05 is > 4σ
     }
+
+    [Fact]
+    public void SeededDropoutOfARowSliceDropsWhatItDropsInTheWholeBatch()
+    {
+        using var x = rand(10, 6, generator: new Generator(4)) + 0.5;
+        using var whole = SeededDropout.Apply(x, 0.5, new Generator(78));
+        foreach (var rank in new[] { 0, 1, 2 })
+        {
+            var rows = PrecondFlow.Distributed.RowSlice.Of(10, rank, 3);
+            using var generator = new Generator(78);
+            using var slice = SeededDropout.Apply(x.narrow(0, rows.Start, rows.Length), 0.5, generator, rows);
+            using var expected = whole.narrow(0, rows.Start, rows.Length);
+            // Bit for bit: the mask is drawn for all 10 rows from the same generator state, then sliced.
+            Assert.True(Identical(expected, slice), $"rank {rank}");
+        }
+    }
 }
