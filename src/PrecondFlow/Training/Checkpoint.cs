@@ -165,8 +165,13 @@ public static class Checkpoint
         }
         using (var state = tensor(Convert.FromBase64String(manifest.GeneratorState), dtype: ScalarType.Byte))
             trainer.Generator.set_state(state);
-        if (trainer.FieldGenerator is not null && manifest.FieldGeneratorState is not null)
+        if (trainer.FieldGenerator is not null)
         {
+            // Without it the resumed run's dropout masks would restart from the seed: no longer the uninterrupted run.
+            if (manifest.FieldGeneratorState is null)
+                throw new InvalidDataException(
+                    $"{Path.Combine(folder, ManifestFile)}: field 'field_generator_state' is missing; the network draws while " +
+                    "training (dropout) and its generator's state is needed to resume the run exactly.");
             using var fieldState = tensor(Convert.FromBase64String(manifest.FieldGeneratorState), dtype: ScalarType.Byte);
             trainer.FieldGenerator.set_state(fieldState);
         }

@@ -219,10 +219,12 @@ public sealed class FaultInjectionTests(FaultInjectionTests.Folders folders, ITe
     /// Keys that may be missing or of any type: values derived from others and written for the reader's eyes (a total
     /// of stage times, whether a fit passed, a parameter count, whitening's "fitted", which its weights imply), and the
     /// training settings of an image network, whose options have defaults and do not shape the network (a key that
-    /// does shape it fails when the weights are loaded).
+    /// does shape it fails when the weights are loaded), and the state of a field's own training generator, which only a
+    /// network that draws while training (a UNet's dropout) has and needs, on resume (its absence there is an error).
     /// </summary>
     private static bool Optional(string[] path) =>
         path is ["times", "total_seconds"] or ["preconditioner_fit", "passed"] or ["settings", "parameters"]
+        || path is ["field_generator_state"]
         || path is ["settings", "fitted"]
         || path is ["settings", "epochs" or "minimum_steps" or "batch_size" or "learning_rate" or "weight_decay" or "augment"
             or "shift_pixels" or "label_smoothing" or "dropout" or "classes" or "log_every" or "blocks_per_resolution"

@@ -80,6 +80,23 @@ public class UNetTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void ACheckpointWithoutTheDropoutGeneratorStateIsRefusedOnResumeNamingTheField()
+    {
+        using (var trainer = NewTrainer())
+        {
+            trainer.Train(Patterns(), untilStep: 2);
+            trainer.SaveCheckpoint(folder);
+        }
+        var manifestFile = Path.Combine(folder, Checkpoint.ManifestFile);
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifestFile))!.AsObject();
+        Assert.True(manifest.Remove("field_generator_state"), "the checkpoint should hold the dropout generator's state");
+        File.WriteAllText(manifestFile, manifest.ToJsonString());
+        var error = Assert.Throws<InvalidDataException>(() => FlowTrainer.LoadCheckpoint(folder, CPU).Dispose());
+        Assert.Contains("field_generator_state", error.Message);
+        Assert.Contains(manifestFile, error.Message);
+    }
+
+    [Fact]
     public void TheSameSeedGivesTheSameDropoutMasksAndTheTrainerHandsItsGeneratorBack()
     {
         // Dropout draws from the trainer's second stream: two runs of one seed draw the same masks (the same loss trace),
