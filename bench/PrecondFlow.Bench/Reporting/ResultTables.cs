@@ -35,7 +35,9 @@ internal static class ResultTables
                 $"{Load(r.LoadBefore)}–{Load(r.LoadAfter)}",
                 Gflops(r.Gflops, report.SgemmGflops));
         }
-        table.Caption($"median of {report.Results.FirstOrDefault()?.RepetitionSeconds.Count ?? 0} timed repetitions after " +
+        var counts = report.Results.Select(r => r.RepetitionSeconds.Count).DefaultIfEmpty(0).ToArray();
+        var repetitions = counts.Min() == counts.Max() ? $"{counts.Min()}" : $"{counts.Min()}–{counts.Max()}";
+        table.Caption($"median of {repetitions} timed repetitions per workload after " +
                       $"{report.Results.FirstOrDefault()?.Warmup ?? 0} warm-up; spread = (max − min)/median; " +
                       "load = 1-min load average before–after" +
                       (report.SgemmGflops is { } peak
