@@ -16,12 +16,8 @@ public static class SeededDropout
     /// <returns>The shape of <paramref name="x"/>.</returns>
     public static Tensor Apply(Tensor x, double p, Generator generator)
     {
-        if (!(p >= 0 && p <= 1))
-            throw new ArgumentOutOfRangeException(nameof(p), p, "The dropout probability is a number in [0, 1].");
-        if (p == 0 || x.numel() == 0)
-            return x;
-        if (p == 1)
-            return x * zeros_like(x);
+        if (Trivial(x, p) is { } result)
+            return result;
         using var scope = NewDisposeScope();
         var mask = empty_like(x).bernoulli_(1 - p, generator).div_(1 - p);
         return (x * mask).MoveToOuterDisposeScope();
@@ -43,15 +39,21 @@ public static class SeededDropout
             return Apply(x, p, generator);
         if (x.shape[0] != rows.Length)
             throw new ArgumentException($"The slice has {rows.Length} rows but the tensor has {x.shape[0]}.", nameof(x));
-        if (!(p >= 0 && p <= 1))
-            throw new ArgumentOutOfRangeException(nameof(p), p, "The dropout probability is a number in [0, 1].");
-        if (p == 0 || x.numel() == 0)
-            return x;
-        if (p == 1)
-            return x * zeros_like(x);
+        if (Trivial(x, p) is { } result)
+            return result;
         using var scope = NewDisposeScope();
         long[] whole = [rows.GlobalBatch, .. x.shape[1..]];
         var mask = empty(whole, dtype: x.dtype, device: x.device).bernoulli_(1 - p, generator).div_(1 - p);
         return (x * mask.narrow(0, rows.Start, rows.Length)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Checks <paramref name="p"/>; returns the result when no mask is drawn (p = 0, p = 1 or an empty tensor), else null.</summary>
+    private static Tensor? Trivial(Tensor x, double p)
+    {
+        if (!(p >= 0 && p <= 1))
+            throw new ArgumentOutOfRangeException(nameof(p), p, "The dropout probability is a number in [0, 1].");
+        if (p == 0 || x.numel() == 0)
+            return x;
+        return p == 1 ? x * zeros_like(x) : null;
     }
 }
