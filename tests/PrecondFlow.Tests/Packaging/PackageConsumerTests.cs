@@ -25,6 +25,7 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.Contains("README.md", entries);
         Assert.Contains("buildTransitive/PrecondFlow.targets", entries);
         Assert.Contains("buildTransitive/WeakenGlibcxxRequirement.cs", entries);
+        Assert.Contains("buildTransitive/DeferFinalizedScalarRelease.cs", entries);
 
         var nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
         using var stream = nuspec.Open();
@@ -54,6 +55,7 @@ public sealed class PackageConsumerTests : IDisposable
               <ItemGroup>
                 <PackageReference Include="PrecondFlow" Version="{version}" />
                 <PackageReference Include="TorchSharp-cpu" Version="0.107.0" />
+                <PackageDownload Include="Mono.Cecil" Version="[0.11.6]" />
               </ItemGroup>
             </Project>
             """);
@@ -69,6 +71,7 @@ public sealed class PackageConsumerTests : IDisposable
 
         var build = DotnetProcess.Run(app, Limit, "build", "-c", "Release");
         Assert.True(build.ExitCode == 0, build.Output);
+        Assert.Contains("TorchSharp.dll now frees finalized Scalars only after", build.Output);
         var assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
         Assert.Contains($"\"PrecondFlow/{version}\"", assets);
         Assert.DoesNotContain("\"type\": \"project\"", assets);
