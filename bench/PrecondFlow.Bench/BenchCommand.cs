@@ -46,7 +46,22 @@ internal static class BenchCommand
         };
         var soak = new Option<int>("--soak")
         {
-            Description = "Instead of the workloads, train the Table-4 model for this many steps and report resident memory along the way.",
+            Description = "Instead of the workloads, train the --soak-model for this many steps and report resident memory along the way.",
+        };
+        var soakModel = new Option<string>("--soak-model")
+        {
+            Description = "What --soak trains: table4 (the Table-4 MLP) or unet (the unet-train-step UNet on 28×28 noise images).",
+            DefaultValueFactory = _ => "table4",
+        };
+        var soakUNetChannels = new Option<int>("--soak-unet-channels")
+        {
+            Description = "Channels at the first level of the soak's UNet (64 as in unet-train-step; fewer for a CPU).",
+            DefaultValueFactory = _ => 64,
+        };
+        var soakBatch = new Option<int>("--soak-batch")
+        {
+            Description = "Minibatch of the soak's UNet (64 as in unet-train-step).",
+            DefaultValueFactory = _ => 64,
         };
         var soakEvery = new Option<int>("--soak-every")
         {
@@ -58,7 +73,7 @@ internal static class BenchCommand
             "Benchmarks of the PrecondFlow engine on fixed, seeded workloads (median of timed repetitions after warm-up), " +
             "with resident memory per workload; bench/reference/bench_reference.py runs the same workloads in PyTorch.")
         {
-            device, libtorch, threads, ompWaitPolicy, quick, json, only, soak, soakEvery,
+            device, libtorch, threads, ompWaitPolicy, quick, json, only, soak, soakEvery, soakModel, soakUNetChannels, soakBatch,
         };
         root.SetAction(parse =>
         {
@@ -72,7 +87,10 @@ internal static class BenchCommand
                 jsonResult is null ? null : parse.GetValue(json) ?? BenchSettings.StandardOutput,
                 parse.GetValue(only) ?? Array.Empty<string>(),
                 parse.GetValue(soak),
-                parse.GetValue(soakEvery));
+                parse.GetValue(soakEvery),
+                parse.GetValue(soakModel)!,
+                parse.GetValue(soakUNetChannels),
+                parse.GetValue(soakBatch));
             return BenchRun.Execute(settings);
         });
         return root;

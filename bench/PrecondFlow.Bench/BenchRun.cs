@@ -40,7 +40,7 @@ internal static class BenchRun
             double? sgemm = null;
             if (settings.Soak > 0)
             {
-                soak = TrainingSoak.Run(device, settings.Soak, settings.SoakEvery, point =>
+                soak = TrainingSoak.Run(device, settings.SoakRunModel(), settings.Soak, settings.SoakEvery, point =>
                     ErrorConsole.MarkupLine($"[grey]soak step {point.Step}: RSS {point.RssMib:0.0} MiB, " +
                                             $"{point.LiveTensors} live tensors, {point.Seconds:0} s[/]"));
             }

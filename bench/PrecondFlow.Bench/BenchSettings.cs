@@ -10,8 +10,11 @@ namespace PrecondFlow.Bench;
 /// <param name="Only">Workloads to run; empty for all.</param>
 /// <param name="Soak">Training steps of the soak run instead of the workloads; 0 for none.</param>
 /// <param name="SoakEvery">Steps between memory readings of the soak run.</param>
+/// <param name="SoakModel">What the soak run trains: "table4" or "unet".</param>
+/// <param name="SoakUNetChannels">Channels at the first level of the soak's UNet.</param>
+/// <param name="SoakBatch">Minibatch of the soak's UNet.</param>
 internal sealed record BenchSettings(string Device, string? LibTorch, int Threads, string OmpWaitPolicy, bool Quick, string? Json,
-    IReadOnlyList<string> Only, int Soak, int SoakEvery)
+    IReadOnlyList<string> Only, int Soak, int SoakEvery, string SoakModel = "table4", int SoakUNetChannels = 64, int SoakBatch = 64)
 {
     public const string StandardOutput = "-";
 
@@ -31,5 +34,13 @@ internal sealed record BenchSettings(string Device, string? LibTorch, int Thread
             throw new ArgumentOutOfRangeException(nameof(Soak), Soak, $"--soak takes a number of training steps (e.g. 20000); got {Soak}.");
         if (SoakEvery < 1)
             throw new ArgumentOutOfRangeException(nameof(SoakEvery), SoakEvery, $"--soak-every must be positive (e.g. 1000); got {SoakEvery}.");
+        if (!Measurement.SoakModel.Names.Contains(SoakModel))
+            throw new ArgumentException(
+                $"Unknown --soak-model '{SoakModel}'. Use one of: {string.Join(", ", Measurement.SoakModel.Names)}.", nameof(SoakModel));
     }
+
+    /// <summary>The soak run's model, as the settings choose it.</summary>
+    public Measurement.SoakModel SoakRunModel() => SoakModel == "unet"
+        ? Measurement.SoakModel.UNet(SoakUNetChannels, SoakBatch)
+        : Measurement.SoakModel.Table4;
 }

@@ -15,6 +15,7 @@ namespace PrecondFlow.Bench.Measurement;
 internal sealed record SoakPoint(int Step, double RssMib, long LiveTensors, double Seconds);
 
 /// <summary>The outcome of a soak run.</summary>
+/// <param name="Model">What was trained (<see cref="SoakModel.Shape"/>).</param>
 /// <param name="Steps">Training steps run.</param>
 /// <param name="Every">Steps between memory readings.</param>
 /// <param name="Points">Readings, the first at step 0 (after setup, before training).</param>
@@ -26,27 +27,27 @@ internal sealed record SoakPoint(int Step, double RssMib, long LiveTensors, doub
 /// which move by a few percent as glibc grows and trims its heap, do not fake.</param>
 /// <param name="MedianGrowthPercent">(LastQuarterMedian − FirstQuarterMedian) / FirstQuarterMedian in percent.</param>
 /// <param name="StepsPerSecond">Average over the whole run.</param>
-internal sealed record SoakResult(int Steps, int Every, IReadOnlyList<SoakPoint> Points, double StartMib, double EndMib,
+internal sealed record SoakResult(string Model, int Steps, int Every, IReadOnlyList<SoakPoint> Points, double StartMib, double EndMib,
     double GrowthPercent, double FirstQuarterMedianMib, double LastQuarterMedianMib, double MedianGrowthPercent,
     double StepsPerSecond);
 
 /// <summary>
-/// A long flow-matching training run of the Table-4 shape that reads resident memory every <c>every</c> steps, to
-/// show that memory stays flat (nothing leaks per step). It uses <see cref="FlowTrainer"/>'s own loop: the readings
+/// A long flow-matching training run (the Table-4 MLP or the bench's UNet, see <see cref="SoakModel"/>) that reads
+/// resident memory every <c>every</c> steps, to show that memory stays flat (nothing leaks per step). It uses <see cref="FlowTrainer"/>'s own loop: the readings
 /// are taken in its callback, which runs every LogEvery (50) steps.
 /// </summary>
 internal static class TrainingSoak
 {
-    public static SoakResult Run(Device device, int steps, int every, Action<SoakPoint>? report = null)
+    public static SoakResult Run(Device device, SoakModel model, int steps, int every, Action<SoakPoint>? report = null)
     {
-        if (every % PaperShapes.Training(1).LogEvery != 0)
+        int logEvery = model.Training(1).LogEvery;
+        if (every % logEvery != 0)
             throw new ArgumentOutOfRangeException(nameof(every), every,
-                $"--soak-every must be a multiple of the trainer's logging interval ({PaperShapes.Training(1).LogEvery}); got {every}.");
-        var data = PaperShapes.Data(device);
-        manual_seed(PaperShapes.Seed);
-        using var field = new MlpVectorField(PaperShapes.Field);
+                $"--soak-every must be a multiple of the trainer's logging interval ({logEvery}); got {every}.");
+        var data = model.Data(device);
+        using var field = model.CreateField();
         field.to(device);
-        using var trainer = new FlowTrainer(field, PaperShapes.Model, PaperShapes.Training(steps));
+        using var trainer = new FlowTrainer(field, model.Spec, model.Training(steps));
         var points = new List<SoakPoint>();
         var clock = Stopwatch.StartNew();
         void Read(int step)
@@ -72,7 +73,7 @@ internal static class TrainingSoak
         var quarter = Math.Max(1, warm.Length / 4);
         var first = Protocol.Median(warm.Take(quarter).ToArray());
         var last = Protocol.Median(warm.TakeLast(quarter).ToArray());
-        return new SoakResult(steps, every, points, start, end, 100 * (end - start) / start, first, last,
+        return new SoakResult(model.Shape, steps, every, points, start, end, 100 * (end - start) / start, first, last,
             100 * (last - first) / first, steps / seconds);
     }
 }

@@ -50,7 +50,7 @@ internal static class ResultTables
     public static Table Soak(SoakResult soak)
     {
         var table = new Table()
-            .Title($"Soak: {soak.Steps} training steps, RSS every {soak.Every}")
+            .Title($"Soak: {soak.Steps} training steps of the {soak.Model}, RSS every {soak.Every}")
             .AddColumn(new TableColumn("step").RightAligned())
             .AddColumn(new TableColumn("RSS").RightAligned())
             .AddColumn(new TableColumn("live tensors").RightAligned())
