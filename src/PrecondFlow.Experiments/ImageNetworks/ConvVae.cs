@@ -1,3 +1,4 @@
+using PrecondFlow.Devices;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,6 +14,9 @@ namespace PrecondFlow.Images;
 /// </summary>
 public sealed class ConvVae : nn.Module<Tensor, Tensor>
 {
+    /// <summary>The network's convolutions, checked against oneDNN's forward kernels (see <see cref="OneDnnForwardCheck"/>).</summary>
+    private Convolution[] Convolutions { get; }
+
     private readonly Conv2d encoderInput;
     private readonly Conv2d encoderDown14;
     private readonly Sequential encoderBlocks14;
@@ -49,6 +53,7 @@ public sealed class ConvVae : nn.Module<Tensor, Tensor>
         decoderNorm = ResidualBlock.Normalization(c);
         decoderOutput = nn.Conv2d(c, 1, 3, padding: 1);
         RegisterComponents();
+        Convolutions = modules().OfType<Convolution>().ToArray();
     }
 
     /// <summary>Bounds of the encoder's log-variance output.</summary>
@@ -64,6 +69,7 @@ public sealed class ConvVae : nn.Module<Tensor, Tensor>
     public (Tensor Mean, Tensor LogVariance) Encode(Tensor images)
     {
         ImageChecks.CheckImages(images, nameof(images));
+        using var native = OneDnnForwardCheck.NativeWhereNeeded(Convolutions, images);
         using var scope = NewDisposeScope();
         var h = nn.functional.silu(encoderInput.call(images));
         h = encoderBlocks14.call(encoderDown14.call(h));
@@ -82,6 +88,7 @@ public sealed class ConvVae : nn.Module<Tensor, Tensor>
         if (latents.dim() != 2 || latents.shape[1] != LatentDim)
             throw new ArgumentException(
                 $"Expected latents of shape (n, {LatentDim}); got ({string.Join(", ", latents.shape)}).", nameof(latents));
+        using var native = OneDnnForwardCheck.NativeWhereNeeded(Convolutions, latents);
         using var scope = NewDisposeScope();
         var h = decoderInput.call(latents).view(-1, 4 * Options.Channels, 7, 7);
         h = decoderBlocks7.call(h);

@@ -1,3 +1,4 @@
+using PrecondFlow.Devices;
 using PrecondFlow.Fields;
 using PrecondFlow.Metrics;
 using TorchSharp;
@@ -14,6 +15,9 @@ namespace PrecondFlow.Images;
 /// </summary>
 public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtractor
 {
+    /// <summary>The network's convolutions, checked against oneDNN's forward kernels (see <see cref="OneDnnForwardCheck"/>).</summary>
+    private Convolution[] Convolutions { get; }
+
     /// <summary>Image side length the network expects.</summary>
     public const int ImageSize = 28;
 
@@ -37,6 +41,7 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtract
             nn.Linear(2 * channels * 7 * 7, Options.Features), nn.ReLU());
         head = nn.Linear(Options.Features, Options.Classes);
         RegisterComponents();
+        Convolutions = modules().OfType<Convolution>().ToArray();
     }
 
     /// <summary>The options the network was built with (only its shape fields matter here).</summary>
@@ -50,6 +55,7 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtract
     public override Tensor forward(Tensor images)
     {
         ImageChecks.CheckImages(images, nameof(images));
+        using var native = OneDnnForwardCheck.NativeWhereNeeded(Convolutions, images);
         using var scope = NewDisposeScope();
         return head.call(trunk.call(images)).MoveToOuterDisposeScope();
     }
@@ -63,6 +69,7 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtract
     public Tensor TrainingLogits(Tensor images, Generator generator, Distributed.RowSlice? rows = null)
     {
         ImageChecks.CheckImages(images, nameof(images));
+        using var native = OneDnnForwardCheck.NativeWhereNeeded(Convolutions, images);
         using var scope = NewDisposeScope();
         var features = trunk.call(images);
         var dropped = rows is { } slice
@@ -81,6 +88,7 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>, IFeatureExtract
     {
         ImageChecks.CheckImages(images, nameof(images));
         // The trunk holds no dropout or normalisation, so its output does not depend on the training flag.
+        using var native = OneDnnForwardCheck.NativeWhereNeeded(Convolutions, images);
         return trunk.call(images);
     }
 }

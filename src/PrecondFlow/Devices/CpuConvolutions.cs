@@ -10,8 +10,9 @@ namespace PrecondFlow.Devices;
 /// repeats and gradients off by up to 0.27, or NaN, in the others; a 16→1-channel convolution of a (128, 16, 28, 28)
 /// batch gave NaN in 7 of 20; and one thread is not immune (one NaN in 40). libtorch picks oneDNN for any batch of more than one image, so a convolutional network trained on the CPU
 /// could turn NaN at random and could not be repeated. libtorch's own kernels are exact and deterministic, and as fast
-/// backwards; forwards they are several times slower, and oneDNN's forward convolutions are right. So oneDNN stays on for
-/// forward passes and is switched off for the backward pass only. A transposed convolution's forward pass runs the same
+/// backwards; forwards they are slower. So oneDNN stays on for forward passes and is switched off for the backward pass,
+/// except for networks with a convolution shape whose oneDNN forward pass is wrong on the machine too (e.g. 3×3 with 24
+/// input channels on an AVX2 CPU): those run their forward pass without it (<see cref="OneDnnForwardCheck"/>). A transposed convolution's forward pass runs the same
 /// faulty kernels as the backward pass: PrecondFlow's networks upsample with nearest-neighbour interpolation and a
 /// convolution instead. Matrix products (Linear layers) never use oneDNN in float32:
 /// vector fields made of them get the same numbers either way.
@@ -20,11 +21,21 @@ public static class CpuConvolutions
 {
     private static readonly Lazy<OneDnnSwitch?> oneDnn = new(OneDnnSwitch.TryResolve);
     private static readonly object gate = new();
-    private static int backwardsRunning;
+    private static int holders;
 
     /// <summary>Whether libtorch's oneDNN switch could be reached: false for a libtorch without the exported symbols,
     /// or on a platform whose C++ names are mangled differently (Windows), where <see cref="Backward"/> cannot help.</summary>
     public static bool CanSwitchOneDnn => oneDnn.Value is not null;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> while oneDNN is on and no thread can switch it off; null, without running it, when
+    /// oneDNN is off now (a handle of <see cref="WithoutOneDnn"/> is held, or the user switched it off) or cannot be reached.
+    /// </summary>
+    internal static T? WhileOneDnnOn<T>(Func<T> body) where T : struct
+    {
+        lock (gate)
+            return oneDnn.Value is { IsOn: true } ? body() : null;
+    }
 
     /// <summary>
     /// <c>loss.backward()</c> with oneDNN switched off for its duration (see the class remarks), then switched back to what
@@ -35,31 +46,53 @@ public static class CpuConvolutions
     public static void Backward(Tensor loss)
     {
         ArgumentNullException.ThrowIfNull(loss);
+        using (WithoutOneDnn())
+            loss.backward();
+    }
+
+    /// <summary>
+    /// Switches oneDNN off until the returned handle is disposed, then back to what it was: libtorch's own convolution
+    /// kernels run meanwhile. Safe from several threads: oneDNN stays off while any of them holds a handle. Where the
+    /// switch cannot be reached (<see cref="CanSwitchOneDnn"/> false) the handle does nothing.
+    /// </summary>
+    public static IDisposable WithoutOneDnn()
+    {
         var oneDnnSwitch = oneDnn.Value;
         if (oneDnnSwitch is null)
-        {
-            loss.backward();
-            return;
-        }
+            return NoSwitch.Instance;
         lock (gate)
         {
-            if (backwardsRunning == 0)
+            if (holders == 0)
                 oneDnnSwitch.WasOn = oneDnnSwitch.IsOn;
             if (oneDnnSwitch.WasOn)
                 oneDnnSwitch.Set(false);
-            backwardsRunning++;
+            holders++;
         }
-        try
+        return new Release(oneDnnSwitch);
+    }
+
+    private sealed class Release(OneDnnSwitch oneDnnSwitch) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
         {
-            loss.backward();
-        }
-        finally
-        {
+            if (Interlocked.Exchange(ref released, 1) == 1)
+                return;
             lock (gate)
             {
-                if (--backwardsRunning == 0 && oneDnnSwitch.WasOn)
+                if (--holders == 0 && oneDnnSwitch.WasOn)
                     oneDnnSwitch.Set(true);
             }
+        }
+    }
+
+    private sealed class NoSwitch : IDisposable
+    {
+        public static readonly NoSwitch Instance = new();
+
+        public void Dispose()
+        {
         }
     }
 

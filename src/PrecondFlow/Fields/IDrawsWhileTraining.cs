@@ -1,3 +1,4 @@
+using PrecondFlow.Distributed;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Fields;
@@ -10,4 +11,11 @@ public interface IDrawsWhileTraining
 {
     /// <summary>The source of the training-mode draws, on the field's device; null: libtorch's global generator.</summary>
     Generator? TrainingGenerator { get; set; }
+
+    /// <summary>
+    /// Where this process's rows lie in the global minibatch of a data-parallel run: every draw is then made for the
+    /// whole minibatch and sliced, so that each process drops what one process training on the whole batch would, and
+    /// all processes' generators advance alike. Null: the forward pass sees the whole minibatch.
+    /// </summary>
+    RowSlice? TrainingRows { get; set; }
 }

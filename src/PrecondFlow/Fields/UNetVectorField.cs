@@ -23,6 +23,9 @@ namespace PrecondFlow.Fields;
 /// applies one rule per layer type.</para>
 /// <para>Dropout draws from <see cref="TrainingGenerator"/> when it is set (the trainer sets it), else from libtorch's
 /// global generator; in evaluation mode there is none.</para>
+/// <para>On the CPU the forward pass runs on libtorch's own convolution kernels instead of oneDNN's whenever oneDNN gets
+/// one of this network's convolution shapes wrong on this machine (<see cref="Devices.OneDnnForwardCheck"/>; e.g. 24
+/// input channels, which base 8 with multipliers 1,2 concatenates on the way up).</para>
 /// </remarks>
 public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
 {
@@ -37,6 +40,7 @@ public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
     private readonly ModuleList<UNetStage> up;
     private readonly GroupNorm outputNorm;
     private readonly Conv2d outputConv;
+    private readonly Convolution[] convolutions;
 
     /// <summary>Builds the UNet that <paramref name="config"/> describes.</summary>
     /// <param name="config">Uses Dim, NumClasses, TimeFeatures, ImageShape, BaseChannels, ChannelMultipliers, ResBlocks,
@@ -95,6 +99,7 @@ public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
         outputNorm = nn.GroupNorm(groups, channels);
         outputConv = nn.Conv2d(channels, geometry.Channels, 3, padding: 1);
         RegisterComponents();
+        convolutions = modules().OfType<Convolution>().ToArray();
     }
 
     private static UNetStage Stage(params nn.Module<Tensor, Tensor, Tensor>?[] blocks) => new(blocks.OfType<nn.Module<Tensor, Tensor, Tensor>>().ToArray());
@@ -112,6 +117,13 @@ public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
         set => draws.Generator = value;
     }
 
+    /// <inheritdoc/>
+    public Distributed.RowSlice? TrainingRows
+    {
+        get => draws.Rows;
+        set => draws.Rows = value;
+    }
+
     /// <summary>f(x, t, y): the UNet applied to x read as (batch, C, H, W), flattened back.</summary>
     /// <param name="x">(batch, C·H·W) images, flattened channel by channel, row by row.</param>
     /// <param name="t">(batch, 1) or (1, 1) times.</param>
@@ -120,6 +132,7 @@ public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
     public override Tensor forward(Tensor x, Tensor t, Tensor? labels)
     {
         CheckLabels(x, labels);
+        using var native = Devices.OneDnnForwardCheck.NativeWhereNeeded(convolutions, x);
         using var scope = NewDisposeScope();
         long batch = x.shape[0];
         var time = TimeFeatures.Encode(t.expand(batch, 1).to(x.dtype), TimeEncoding.Sinusoidal, config.TimeFeatures);

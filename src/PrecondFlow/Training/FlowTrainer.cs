@@ -140,7 +140,10 @@ public sealed class FlowTrainer : IDisposable
         var clock = Stopwatch.StartNew();
         Field.train();
         if (Field is IDrawsWhileTraining drawing)
+        {
             drawing.TrainingGenerator = fieldGenerator;
+            drawing.TrainingRows = Parallel?.RowsOf(Options.BatchSize);
+        }
         try
         {
             loop.Run(Step, end, _ => new StepLoss(LossOnMinibatch(batch)),
@@ -160,7 +163,10 @@ public sealed class FlowTrainer : IDisposable
         finally
         {
             if (Field is IDrawsWhileTraining drawn)
+            {
                 drawn.TrainingGenerator = null;
+                drawn.TrainingRows = null;
+            }
         }
         Field.eval();
         Seconds += clock.Elapsed.TotalSeconds;

@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace PrecondFlow.Devices;
+
+/// <summary>
+/// Whether libtorch's oneDNN forward kernel computes a given CPU convolution correctly. In the libtorch that TorchSharp
+/// 0.107 ships, on an AVX2 CPU, a float32 3×3 convolution with more than 16 input channels that are not a multiple of 16
+/// (17–31, 33–47, 49–63, …) came out wrong by 20–40 % of its largest value, with one thread or two, at 4×4 and 8×8;
+/// 1×1 convolutions, 16 or fewer input channels and multiples of 16 came out exact. Which shapes fail depends on the
+/// CPU's kernels, so each shape is checked here on the machine itself, once: a small random input (4 images of 8×8) is
+/// convolved in float32 through oneDNN and in float64 through libtorch's own kernels, which oneDNN does not handle.
+/// </summary>
+public static class OneDnnForwardCheck
+{
+    /// <summary>A relative error far above float32 rounding of a convolution (~1e-7 · √taps) and far below the failures.</summary>
+    private const double Tolerance = 1e-4;
+    private const int ProbeImages = 4;
+    private const int ProbeSide = 8;
+
+    private static readonly ConcurrentDictionary<string, bool> verdicts = new();
+
+    /// <summary>
+    /// True when oneDNN's forward pass of convolutions shaped like <paramref name="convolution"/> matches libtorch's own
+    /// kernels, or when there is no oneDNN switch to act on; false when it does not, or when it cannot be told now
+    /// (oneDNN is switched off, e.g. by another thread's backward pass), in which case the answer is not remembered.
+    /// </summary>
+    public static bool IsExact(Convolution convolution)
+    {
+        ArgumentNullException.ThrowIfNull(convolution);
+        if (!CpuConvolutions.CanSwitchOneDnn || convolution.transposed || convolution.kernel_size.Length != 2)
+            return true;
+        var padding = convolution.padding ?? [0, 0];
+        var key = string.Join(",", new[] { convolution.in_channels, convolution.out_channels, convolution.groups }
+            .Concat(convolution.kernel_size).Concat(convolution.stride).Concat(padding).Concat(convolution.dilation));
+        if (verdicts.TryGetValue(key, out var known))
+            return known;
+        if (CpuConvolutions.WhileOneDnnOn(() => Probe(convolution, padding)) is not { } verdict)
+            return false;
+        verdicts[key] = verdict;
+        return verdict;
+    }
+
+    /// <summary>
+    /// A handle that keeps oneDNN off (<see cref="CpuConvolutions.WithoutOneDnn"/>) while a network runs
+    /// <paramref name="input"/> through <paramref name="convolutions"/> on the CPU, when oneDNN gets any of their shapes
+    /// wrong; null (nothing to release) when it gets them all right or the input is not on the CPU.
+    /// </summary>
+    /// <param name="convolutions">The network's convolutions.</param>
+    /// <param name="input">The network's input.</param>
+    public static IDisposable? NativeWhereNeeded(IReadOnlyList<Convolution> convolutions, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(convolutions);
+        ArgumentNullException.ThrowIfNull(input);
+        return input.device_type == DeviceType.CPU && !convolutions.All(IsExact) ? CpuConvolutions.WithoutOneDnn() : null;
+    }
+
+    private static bool Probe(Convolution convolution, long[] padding)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var generator = new Generator(17);
+        long side = Math.Max(ProbeSide, (convolution.kernel_size.Max() - 1) * convolution.dilation.Max() + 4);
+        var input = randn(new long[] { ProbeImages, convolution.in_channels, side, side }, generator: generator);
+        var weight = randn(convolution.weight!.shape, generator: generator);
+        var bias = randn(new long[] { convolution.out_channels }, generator: generator);
+        var fast = nn.functional.conv2d(input, weight, bias, convolution.stride, padding, convolution.dilation, convolution.groups);
+        var exact = nn.functional.conv2d(input.to(float64), weight.to(float64), bias.to(float64), convolution.stride, padding,
+            convolution.dilation, convolution.groups);
+        double error = (fast.to(float64) - exact).abs().max().item<double>();
+        double scale = exact.abs().max().item<double>();
+        return error <= Tolerance * Math.Max(scale, 1e-12);
+    }
+}
