@@ -62,6 +62,8 @@ internal sealed class DataArguments
                 ? new { file = Path.GetFileName(data), count = points.Count, image_shape = shape }
                 : new { file = Path.GetFileName(data) });
         }
+        if (data.Contains('/') || data.Contains(Path.DirectorySeparatorChar))
+            throw new DirectoryNotFoundException($"--data '{data}': there is no such file or folder (looked for '{Path.GetFullPath(data)}').");
         var options = new ToyDatasetOptions(Noise: parse.GetValue(Noise), Kappa: parse.GetValue(Kappa), AngleDegrees: parse.GetValue(Angle));
         return new LoadedData(ToyDatasets.Create(data, parse.GetValue(Count), seed, options), new
         {

@@ -160,6 +160,10 @@ public class ImageDataCommandTests : IDisposable
     }
 
     [Fact]
+    public void AMissingImageFolderIsRejectedNamingIt() =>
+        AssertRejected(Train(In("photos") + "/", TinyUNet), $"--data '{In("photos")}/': there is no such file or folder");
+
+    [Fact]
     public void ACorruptImageIsRejectedNamingTheFile()
     {
         var images = ImageFolder();

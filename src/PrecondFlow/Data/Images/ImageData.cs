@@ -117,7 +117,7 @@ public sealed class ImageData
     public PointCloud ToPointCloud()
     {
         using var scope = NewDisposeScope();
-        var points = (ImagesTensor().reshape(Count, (long)Height * Width) * 2 - 1).MoveToOuterDisposeScope();
+        var points = (ImagesTensor().reshape(Count, (long)Height * Width) * 2).sub_(1).MoveToOuterDisposeScope();
         return new PointCloud(points, LabelsTensor().MoveToOuterDisposeScope(), ClassNames.Count) { ImageShape = [1, Height, Width] };
     }
 
