@@ -1,15 +1,21 @@
 using System.CommandLine;
 using PrecondFlow.Data;
+using PrecondFlow.Data.Images;
 using PrecondFlow.Data.Toy;
 
 namespace PrecondFlow.Cli.Arguments;
 
-/// <summary>Where training data come from: a named 2D set (generated with the seed) or a point file (.csv / .npy).</summary>
+/// <summary>
+/// Where training data come from: a named 2D set (generated with the seed), an image data set or a folder of images
+/// (<see cref="ImageDataArguments"/>), or a point file (.csv / .npy; a 4-D .npy holds images).
+/// </summary>
 internal sealed class DataArguments
 {
     public Option<string> Data { get; } = new("--data")
     {
-        Description = $"A generated 2D data set ({string.Join(", ", ToyDatasets.Names)}) or a point file (.csv with optional header and 'label' column, or .npy with an optional X.labels.npy).",
+        Description = $"A generated 2D data set ({string.Join(", ", ToyDatasets.Names)}); an image data set ({string.Join(", ", ImageDatasets.Names)}: " +
+            "its training images, scaled to [−1, 1]); a folder of images with one sub-folder per class (PNG or JPEG, scaled to [−1, 1]); " +
+            "or a point file (.csv with optional header and 'label' column, or .npy of shape (n, d) or (n, C, H, W) with an optional X.labels.npy).",
         DefaultValueFactory = _ => "swiss-roll",
     };
 
@@ -21,6 +27,8 @@ internal sealed class DataArguments
 
     public Option<double> Angle { get; } = new("--angle") { Description = "Angle (degrees) of the long axis of elongated-gaussian.", DefaultValueFactory = _ => 30 };
 
+    public ImageDataArguments Images { get; } = new();
+
     public void AddTo(Command command)
     {
         command.Options.Add(Data);
@@ -28,37 +36,42 @@ internal sealed class DataArguments
         command.Options.Add(Noise);
         command.Options.Add(Kappa);
         command.Options.Add(Angle);
+        Images.AddTo(command);
     }
 
     /// <summary>True when the value names a file rather than a generated data set.</summary>
     public static bool IsFile(string data) =>
         PointCloudFiles.Extensions.Any(e => data.EndsWith(e, StringComparison.OrdinalIgnoreCase)) || File.Exists(data);
 
+    /// <summary>True when the value names a generated 2D data set (neither a file, nor a folder, nor an image data set).</summary>
+    public static bool IsGenerated(string data) => !IsFile(data) && !Directory.Exists(data) && !ImageDataArguments.IsDataSet(data);
+
     /// <summary>Loads or generates the data; <paramref name="seed"/> seeds generation.</summary>
-    public PointCloud Load(ParseResult parse, long seed) => Load(parse, parse.GetValue(Data)!, seed);
+    public LoadedData Load(ParseResult parse, long seed) => Load(parse, parse.GetValue(Data)!, seed);
 
-    /// <summary>Loads the point file or generates the named set <paramref name="data"/> with this command's generation
-    /// settings (--count, --noise, --kappa, --angle); <paramref name="seed"/> seeds generation.</summary>
-    public PointCloud Load(ParseResult parse, string data, long seed)
+    /// <summary>Loads the images, the point file or generates the named set <paramref name="data"/> with this command's
+    /// settings (--count, --noise, --kappa, --angle; --data-dir, --image-size, --image-channels); <paramref name="seed"/> seeds generation.</summary>
+    public LoadedData Load(ParseResult parse, string data, long seed)
     {
+        if (Images.TryLoad(parse, data) is { } images)
+            return images;
         if (IsFile(data))
-            return PointCloudFiles.Read(data);
+        {
+            var points = PointCloudFiles.Read(data);
+            return new LoadedData(points, points.ImageShape is { } shape
+                ? new { file = Path.GetFileName(data), count = points.Count, image_shape = shape }
+                : new { file = Path.GetFileName(data) });
+        }
+        if (data.Contains('/') || data.Contains(Path.DirectorySeparatorChar))
+            throw new DirectoryNotFoundException($"--data '{data}': there is no such file or folder (looked for '{Path.GetFullPath(data)}').");
         var options = new ToyDatasetOptions(Noise: parse.GetValue(Noise), Kappa: parse.GetValue(Kappa), AngleDegrees: parse.GetValue(Angle));
-        return ToyDatasets.Create(data, parse.GetValue(Count), seed, options);
-    }
-
-    /// <summary>The data settings as they go into a run's configuration file.</summary>
-    public object Describe(ParseResult parse) => Describe(parse, parse.GetValue(Data)!);
-
-    /// <summary>The settings of <paramref name="data"/> (a file or a named set) as they go into a run's configuration file.</summary>
-    public object Describe(ParseResult parse, string data) => IsFile(data)
-        ? new { file = Path.GetFileName(data) }
-        : new
+        return new LoadedData(ToyDatasets.Create(data, parse.GetValue(Count), seed, options), new
         {
             dataset = data,
             count = parse.GetValue(Count),
             noise = parse.GetValue(Noise),
             kappa = parse.GetValue(Kappa),
             angle_degrees = parse.GetValue(Angle),
-        };
+        });
+    }
 }

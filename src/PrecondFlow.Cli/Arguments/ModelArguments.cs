@@ -89,7 +89,9 @@ internal sealed class ModelArguments
             command.Options.Add(option);
     }
 
-    public ModelSpec Read(ParseResult parse, int dim, int numClasses)
+    /// <summary>The model the options describe for data of <paramref name="dim"/> coordinates and <paramref name="numClasses"/> classes;
+    /// a UNet takes its image shape from --image-shape or, failing that, from the data (<paramref name="dataImageShape"/>).</summary>
+    public ModelSpec Read(ParseResult parse, int dim, int numClasses, int[]? dataImageShape = null)
     {
         var config = new FieldConfig(
             Kind: parse.GetValue(Field)!,
@@ -104,7 +106,7 @@ internal sealed class ModelArguments
         if (config.Kind == "unet")
             config = config with
             {
-                ImageShape = ParseImageShape(parse.GetValue(ImageShape), dim),
+                ImageShape = ResolveImageShape(parse.GetValue(ImageShape), dim, dataImageShape),
                 BaseChannels = parse.GetValue(Channels),
                 ChannelMultipliers = ParseWidths(parse.GetValue(ChannelMultipliers)!, "--channel-mult"),
                 ResBlocks = parse.GetValue(ResBlocks),
@@ -143,6 +145,24 @@ internal sealed class ModelArguments
     {
         var suffix = $" (Parameter '{e.ParamName}')";
         return e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+    }
+
+    /// <summary>
+    /// The image shape of a UNet: the data's own when they carry one (--image-shape may repeat it, but not contradict it),
+    /// else --image-shape.
+    /// </summary>
+    public static int[] ResolveImageShape(string? text, int dim, int[]? dataImageShape)
+    {
+        if (dataImageShape is null)
+            return ParseImageShape(text, dim);
+        if (text is null)
+            return dataImageShape;
+        var given = ParseImageShape(text, dim);
+        return given.SequenceEqual(dataImageShape)
+            ? given
+            : throw new ArgumentException(
+                $"--image-shape {string.Join("×", given)} disagrees with the data's image shape {string.Join("×", dataImageShape)}; " +
+                "leave --image-shape out to use the data's.");
     }
 
     /// <summary>Parses "CxHxW" (x, X or ×); without the option, a UNet cannot guess the shape and says so.</summary>

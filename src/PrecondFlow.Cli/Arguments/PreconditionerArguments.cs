@@ -39,6 +39,28 @@ internal sealed class PreconditionerArguments
             command.Options.Add(option);
     }
 
+    /// <summary>
+    /// Before any fitting: class-whiten without --class-fallback needs, in every class, at least d + 1 samples for a full-rank
+    /// covariance (2 with a shrinkage γ &gt; 0). A class with fewer is refused here, named as the data name it, with its count.
+    /// </summary>
+    public void CheckClassSizes(ParseResult parse, string spec, LoadedData data)
+    {
+        var points = data.Points;
+        if (!spec.Split('+', StringSplitOptions.TrimEntries).Contains(ClassConditionalWhitening.Kind) || parse.GetValue(ClassFallback)
+            || points.Labels is not { } labels || points.NumClasses == 0)
+            return;
+        bool shrunk = parse.GetValue(Shrinkage) > 0;
+        long needed = shrunk ? 2 : points.Dim + 1L;
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var counts = labels.cpu().bincount(null, points.NumClasses).data<long>().ToArray();
+        for (int k = 0; k < counts.Length; k++)
+            if (counts[k] < needed)
+                throw new ArgumentException(
+                    $"--preconditioner {spec}: class {data.ClassName(k)} has {counts[k]} sample{(counts[k] == 1 ? "" : "s")}, but class-whiten needs at least " +
+                    (shrunk ? "2 per class" : $"d + 1 = {needed} per class for a full-rank covariance in d = {points.Dim} dimensions") +
+                    "; add samples to that class, " + (shrunk ? "" : "pass --shrinkage γ > 0, ") + "or pass --class-fallback.");
+    }
+
     public IReadOnlyList<string> Specs(ParseResult parse) =>
         parse.GetValue(Spec)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 

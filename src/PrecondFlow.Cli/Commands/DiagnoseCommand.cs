@@ -35,13 +35,16 @@ internal static class DiagnoseCommand
             if (count < 2)
                 throw new ArgumentException($"--times must be at least 2 (0 and 1); got {count}.");
             var grid = Enumerable.Range(0, count).Select(i => (double)i / (count - 1)).ToArray();
-            var points = data.Load(parse, s);
+            var loaded = data.Load(parse, s);
+            loaded.ReportNotes();
+            var points = loaded.Points;
             var probabilityPath = AffinePath.FromName(parse.GetValue(path)!);
             var profiles = new Dictionary<string, ConditioningProfile>();
             ProgressDisplay.Run(stages =>
             {
                 foreach (var spec in preconditioner.Specs(parse))
                 {
+                    preconditioner.CheckClassSizes(parse, spec, loaded);
                     var stage = stages.Add(spec, 1);
                     using var p = preconditioner.Create(parse, spec, points.Dim, points.NumClasses, conditional: points.HasLabels);
                     p.Fit(points, s, new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"loss {r.Loss:G4}"))));

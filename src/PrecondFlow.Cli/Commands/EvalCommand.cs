@@ -18,7 +18,8 @@ internal static class EvalCommand
         var samples = new Option<string>("--samples") { Description = "Point file (.csv or .npy) of the samples to judge.", Required = true };
         var reference = new Option<string>("--reference")
         {
-            Description = $"Point file of the reference set, or a generated data set ({string.Join(", ", ToyDatasets.Names)}) drawn with --reference-count points and a seed of its own. " +
+            Description = $"Point file of the reference set, a generated data set ({string.Join(", ", ToyDatasets.Names)}) drawn with --reference-count points and a seed of its own, " +
+                "an image data set (fashion-mnist, mnist: its training images in [−1, 1]) or a folder of images with one sub-folder per class (see --image-size, --image-channels). " +
                 "For swiss-roll and moons the distances of the samples to the generating curve are reported too.",
             Required = true,
         };
@@ -31,6 +32,7 @@ internal static class EvalCommand
             Description = "Fixed Gaussian-kernel bandwidths in data units, comma-separated (e.g. 0.1,0.5,2): MMD² at each, on one scale across runs. " +
                 "Default: none (only the median-heuristic MMD²).",
         };
+        var images = new ImageDataArguments();
         var output = CommonOptions.Out("precondflow-eval");
         var seed = CommonOptions.Seed();
         var command = new Command("eval",
@@ -40,14 +42,19 @@ internal static class EvalCommand
         {
             samples, reference, referenceCount, projections, maxSamples, knnK, mmdBandwidths, output, seed,
         };
+        images.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             long s = parse.GetValue(seed);
             var bandwidths = ParseBandwidths(parse.GetValue(mmdBandwidths));
             var a = PointCloudFiles.Read(parse.GetValue(samples)!, TorchSharp.torch.ScalarType.Float64);
             var referenceName = parse.GetValue(reference)!;
-            var dataset = DataArguments.IsFile(referenceName) ? null : ToyDatasets.FromName(referenceName);
-            var b = dataset is null
+            var referenceImages = images.TryLoad(parse, referenceName);
+            referenceImages?.ReportNotes();
+            var dataset = referenceImages is not null || DataArguments.IsFile(referenceName) ? null : ToyDatasets.FromName(referenceName);
+            var b = referenceImages is { Points: var pixels }
+                ? pixels with { Points = pixels.Points.to(TorchSharp.torch.ScalarType.Float64) }
+                : dataset is null
                 ? PointCloudFiles.Read(referenceName, TorchSharp.torch.ScalarType.Float64)
                 : dataset.Sample(parse.GetValue(referenceCount), s + 1_000_003, TorchSharp.torch.ScalarType.Float64);
             if (a.Dim != b.Dim)

@@ -34,7 +34,9 @@ internal static class LikelihoodCommand
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             long s = parse.GetValue(seed);
             using var model = PreconditionedModel.Load(parse.GetValue(modelFolder)!, dev);
-            var points = data.Load(parse, s);
+            var loaded = data.Load(parse, s);
+            loaded.ReportNotes();
+            var points = loaded.Points;
             if (points.Dim != model.Field.Dim)
                 throw new ArgumentException($"The data have {points.Dim} dimensions but the model {model.Field.Dim}.");
             if (model.NumClasses > 0 && points.Labels is null)
@@ -63,7 +65,7 @@ internal static class LikelihoodCommand
                     bits_per_dimension = result.BitsPerDimension,
                     exact = result.Exact,
                     log_density = result.LogDensity.cpu().to(float64).data<double>().ToArray(),
-                    data = data.Describe(parse),
+                    data = loaded.Description,
                     seed = s,
                 }));
             }

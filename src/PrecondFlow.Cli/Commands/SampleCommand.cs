@@ -1,9 +1,12 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using PrecondFlow.Cli.Arguments;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Data;
 using PrecondFlow.Devices;
 using PrecondFlow.Distributed;
+using PrecondFlow.Images;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Reporting;
 using PrecondFlow.Sampling;
@@ -20,8 +23,16 @@ internal static class SampleCommand
     {
         var modelFolder = new Option<string>("--model") { Description = "Model folder written by `train`.", Required = true };
         var count = CommonOptions.Positive("--count", "Number of samples.", 5000);
-        var output = new Option<string>("--out") { Description = "Where to write the samples: a .csv or .npy file (labels go along for conditional models).", Required = true };
-        var png = new Option<string?>("--png") { Description = "Also draw the first two coordinates of the samples into this PNG." };
+        var output = new Option<string>("--out")
+        {
+            Description = "Where to write the samples: a .csv or .npy file (labels go along for conditional models); a model of images writes a .npy of shape (n, C, H, W).",
+            Required = true,
+        };
+        var png = new Option<string?>("--png")
+        {
+            Description = "Also draw the samples into this PNG: for a model of images a grid (one row of up to 10 per class for a conditional model " +
+                "without --class, else the first 100, 10 per row), otherwise a scatter plot of the first two coordinates.",
+        };
         var label = new Option<int?>("--class") { Description = "Sample only this class (conditional models); default: every class equally often." };
         var from = new Option<string?>("--from")
         {
@@ -100,13 +111,32 @@ internal static class SampleCommand
             var points = shared ? RowGather.AllGather(communicator, result.Points) : result.Points.cpu();
             if (!writes)
                 return 0;
-            var cloud = new PointCloud(points, labels?.cpu(), classes);
+            var cloud = new PointCloud(points, labels?.cpu(), classes) { ImageShape = model.Spec.Field.ImageShape };
             PointCloudFiles.Write(outFile, cloud);
-            if (parse.GetValue(png) is { } picture)
-                Charts.Scatter(picture, "Samples", new[] { PointSeries.FromPoints("samples", cloud.Points) });
+            if (parse.GetValue(png) is { } picture && cloud.ImageShape is not null)
+                SampleGrid.WritePng(picture, cloud, TrainingClassNames(parse.GetValue(modelFolder)!));
+            else if (parse.GetValue(png) is { } scatter)
+                Charts.Scatter(scatter, "Samples", new[] { PointSeries.FromPoints("samples", cloud.Points) });
             AnsiConsole.MarkupLine($"wrote {n} samples to [bold]{Markup.Escape(outFile)}[/] ({result.FunctionEvaluations} function evaluations)");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The class names of the training data as the model folder's run.json records them (data.classes), else null.</summary>
+    private static IReadOnlyList<string>? TrainingClassNames(string modelFolder)
+    {
+        var path = Path.Combine(modelFolder, PreconditionedModel.RunFile);
+        if (!File.Exists(path))
+            return null;
+        try
+        {
+            var run = JsonNode.Parse(File.ReadAllText(path));
+            return run?["data"]?["classes"] is JsonArray classes ? classes.Select(c => c?.GetValue<string>() ?? "").ToArray() : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            return null; // the names only label the grid's rows; the class numbers do as well
+        }
     }
 }

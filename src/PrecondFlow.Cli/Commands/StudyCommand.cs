@@ -89,7 +89,9 @@ internal static class StudyCommand
 
         command.SetAction(parse => CommandRunner.Run(() =>
         {
-            var points = data.Load(parse, parse.GetValue(seed));
+            var loaded = data.Load(parse, parse.GetValue(seed));
+            loaded.ReportNotes();
+            var points = loaded.Points;
             var options = new StudyOptions(
                 Arms: parse.GetValue(arms)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                 Steps: parse.GetValue(training.Steps),
@@ -112,11 +114,11 @@ internal static class StudyCommand
                 Preconditioners: preconditioner.Settings(parse, conditional: points.HasLabels));
             options.Validate();
             var name = parse.GetValue(data.Data)!;
-            var curve = DataArguments.IsFile(name)
+            var curve = !DataArguments.IsGenerated(name)
                 ? null
                 : ToyDatasets.FromName(name, new ToyDatasetOptions(Noise: parse.GetValue(data.Noise), Kappa: parse.GetValue(data.Kappa),
                     AngleDegrees: parse.GetValue(data.Angle))) as IHasGeneratingCurve;
-            var description = DataArguments.IsFile(name)
+            var description = !DataArguments.IsGenerated(name)
                 ? $"{Path.GetFileName(name)} ({points.Count} points)"
                 : string.Create(CultureInfo.InvariantCulture, $"{name}, {points.Count} points") +
                   (name == "elongated-gaussian" ? string.Create(CultureInfo.InvariantCulture, $", κ = {parse.GetValue(data.Kappa):G6}") : "");
@@ -132,7 +134,7 @@ internal static class StudyCommand
                     parse.GetValue(tensorboard) is { } logs ? new TensorBoardStudyLog(logs) : null);
                 StudyReport.Write(folder, study, line, new
                 {
-                    data = data.Describe(parse),
+                    data = loaded.Description,
                     data_seed = parse.GetValue(seed),
                     runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)),
                     omp_num_threads = ProcessEnvironment.OmpNumThreads,

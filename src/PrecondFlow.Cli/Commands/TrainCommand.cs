@@ -74,10 +74,14 @@ internal static class TrainCommand
             int every = parse.GetValue(checkpointEvery);
             if (every < 0)
                 throw new ArgumentException($"--checkpoint-every must be 0 or positive; got {every}.");
-            var points = data.Load(parse, s);
+            var loaded = data.Load(parse, s);
+            var points = loaded.Points;
+            if (writes)
+                loaded.ReportNotes();
             var sourceName = parse.GetValue(source);
             // A different seed, so that --source with the --data set's own name draws other points.
-            var sourcePoints = sourceName is null ? null : data.Load(parse, sourceName, unchecked(s + 1));
+            var sourceData = sourceName is null ? null : data.Load(parse, sourceName, unchecked(s + 1));
+            var sourcePoints = sourceData?.Points;
             if (sourcePoints is not null && sourcePoints.Dim != points.Dim)
                 throw new ArgumentException(
                     $"--source '{sourceName}' has {sourcePoints.Dim} dimensions but --data has {points.Dim}; the flow needs the same dimension on both sides.");
@@ -85,7 +89,7 @@ internal static class TrainCommand
             var initFrom = parse.GetValue(init);
             if (initFrom is not null && resumeFrom is not null)
                 throw new ArgumentException("--init cannot be combined with --resume: a resumed run continues from its own weights.");
-            var spec = resumeFrom is null ? model.Read(parse, points.Dim, points.NumClasses) : Checkpoint.ReadManifest(resumeFrom).Model;
+            var spec = resumeFrom is null ? model.Read(parse, points.Dim, points.NumClasses, points.ImageShape) : Checkpoint.ReadManifest(resumeFrom).Model;
             using var initial = initFrom is null ? null : InitialField(initFrom, points, spec);
             if (initial is not null)
                 spec = spec with { Field = VectorFields.ConfigOf(initial) };
@@ -93,11 +97,13 @@ internal static class TrainCommand
             // A step holds at least x0, x1, x_t, the target, the output and its gradient, each (batch, dim) in float32.
             MemoryBudget.Require("--batch-size", options.BatchSize, 6.0 * options.BatchSize * points.Dim * sizeof(float), dev);
             var preconditionerSpec = parse.GetValue(preconditioner.Spec)!;
+            if (resumeFrom is null)
+                preconditioner.CheckClassSizes(parse, preconditionerSpec, loaded);
             object Run(PreconditionedModel m) => new
             {
                 command = "train",
-                data = data.Describe(parse),
-                source = sourceName is null ? null : data.Describe(parse, sourceName),
+                data = loaded.Description,
+                source = sourceData?.Description,
                 seed = s,
                 device = dev.ToString(),
                 preconditioner = resumeFrom is null ? preconditionerSpec : m.Preconditioner.Name,

@@ -2,7 +2,7 @@ using static TorchSharp.torch;
 
 namespace PrecondFlow.Data;
 
-/// <summary>A set of points with optional class labels.</summary>
+/// <summary>A set of points with optional class labels; each point may be a flattened image (see <see cref="ImageShape"/>).</summary>
 /// <param name="Points">(n, dim) floating-point tensor.</param>
 /// <param name="Labels">(n) int64 class labels in [0, NumClasses), or null.</param>
 /// <param name="NumClasses">Number of classes when labelled, else 0.</param>
@@ -16,4 +16,11 @@ public sealed record PointCloud(Tensor Points, Tensor? Labels = null, int NumCla
 
     /// <summary>Whether <see cref="Labels"/> is set.</summary>
     public bool HasLabels => Labels is not null;
+
+    /// <summary>(C, H, W) when each point is a C×H×W image flattened in C order (C·H·W = <see cref="Dim"/>), else null.</summary>
+    public int[]? ImageShape { get; init; }
+
+    /// <summary>The points as (n, C, H, W) images when <see cref="ImageShape"/> is set, else the (n, dim) points themselves.</summary>
+    public Tensor PointsInTheirShape() =>
+        ImageShape is { } shape ? Points.reshape(Count, shape[0], shape[1], shape[2]) : Points;
 }

@@ -63,7 +63,8 @@ public static class PointCloudFiles
 
     /// <summary>
     /// Rejects, before any file is touched, a cloud that could not be read back: points must be a
-    /// non-empty (n, d) float32 or float64 tensor of finite values; labels, if any, an integer (n)
+    /// non-empty (n, d) float32 or float64 tensor of finite values; an image shape, if any, three positive sizes whose
+    /// product is d; labels, if any, an integer (n)
     /// tensor with values in [0, <see cref="MaxLabel"/>].
     /// </summary>
     internal static void CheckWritable(PointCloud cloud)
@@ -71,6 +72,10 @@ public static class PointCloudFiles
         using var scope = NewDisposeScope();
         var points = cloud.Points;
         PointChecks.Points(points, nameof(cloud), "Writing a point cloud");
+        if (cloud.ImageShape is { } shape && (shape.Length != 3 || shape.Any(extent => extent < 1) || (long)shape[0] * shape[1] * shape[2] != cloud.Dim))
+            throw new ArgumentException(
+                $"Writing a point cloud: the image shape ({string.Join(", ", shape)}) does not hold the {cloud.Dim} coordinates of a point; " +
+                "give three positive sizes C, H, W with C·H·W = dim.", nameof(cloud));
         var finite = isfinite(points);
         if (!finite.all().item<bool>())
         {

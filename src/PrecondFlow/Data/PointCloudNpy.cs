@@ -5,7 +5,8 @@ namespace PrecondFlow.Data;
 
 /// <summary>
 /// A point cloud as NumPy files: the points in <c>X.npy</c>, a float32 or float64 array of shape
-/// (n, d) (a 1-D array of n values is read as (n, 1)); the labels, when there are any, in the
+/// (n, d) (a 1-D array of n values is read as (n, 1)), or (n, C, H, W) for n images, read as (n, C·H·W) with
+/// <see cref="PointCloud.ImageShape"/> (C, H, W) and written back in that shape; the labels, when there are any, in the
 /// sibling <c>X.labels.npy</c>, an int64 (or, when read, int32) array of shape (n).
 /// </summary>
 internal static class PointCloudNpy
@@ -39,11 +40,20 @@ internal static class PointCloudNpy
             var hint = path.EndsWith(".labels.npy", StringComparison.OrdinalIgnoreCase) ? "points (this looks like a labels file)" : "points";
             throw DataFormatException.UnsupportedDtype(path, Descr(points.dtype), PointTypes, hint);
         }
+        const string expected = "(n, d) for n points in d dimensions, (n,) for 1-D points, or (n, C, H, W) for n images";
+        int[]? imageShape = null;
+        if (points.dim() == 4)
+        {
+            if (points.shape.Any(extent => extent == 0))
+                throw DataFormatException.UnsupportedShape(path, points.shape, "at least one image with at least one channel, row and column");
+            imageShape = [(int)points.shape[1], (int)points.shape[2], (int)points.shape[3]];
+        }
         points = points.dim() switch
         {
             1 => points.unsqueeze(1),
             2 => points,
-            _ => throw DataFormatException.UnsupportedShape(path, points.shape, "(n, d) for n points in d dimensions, or (n,) for 1-D points"),
+            4 => points.reshape(points.shape[0], -1),
+            _ => throw DataFormatException.UnsupportedShape(path, points.shape, expected),
         };
         if (points.shape[0] == 0 || points.shape[1] == 0)
             throw DataFormatException.UnsupportedShape(path, points.shape, "at least one point with at least one coordinate");
@@ -80,19 +90,21 @@ internal static class PointCloudNpy
             numClasses = (int)(labels.max().item<long>() + 1);
             labels = labels.MoveToOuterDisposeScope();
         }
-        return new PointCloud(points.MoveToOuterDisposeScope(), labels, numClasses);
+        return new PointCloud(points.MoveToOuterDisposeScope(), labels, numClasses) { ImageShape = imageShape };
     }
 
     /// <summary>
     /// Writes the points of <paramref name="cloud"/> to <paramref name="path"/> in their own dtype
-    /// (float32 or float64) and its labels, if any, as int64 to <see cref="LabelsPath"/>. A stale
+    /// (float32 or float64), as (n, C, H, W) when the cloud has an image shape, and its labels, if any, as int64 to <see cref="LabelsPath"/>. A stale
     /// labels file from an earlier, labelled cloud is deleted when this cloud has no labels. Both
     /// files are encoded before either is touched, then each is replaced atomically.
     /// </summary>
     public static void Write(string path, PointCloud cloud)
     {
         PointCloudFiles.CheckWritable(cloud);
-        var pointBytes = NpyFile.Encode(cloud.Points);
+        byte[] pointBytes;
+        using (NewDisposeScope())
+            pointBytes = NpyFile.Encode(cloud.PointsInTheirShape());
         byte[]? labelBytes = null;
         if (cloud.Labels is { } labels)
         {

@@ -110,6 +110,17 @@ public sealed class ImageData
     public Tensor LabelsTensor(Device? device = null) =>
         tensor(Array.ConvertAll(Labels, label => (long)label), [Count], ScalarType.Int64, device ?? CPU);
 
+    /// <summary>
+    /// The images as training points: a float32 (Count, Height·Width) tensor of intensities mapped from [0, 1] to [−1, 1]
+    /// (2v − 1), with int64 labels, <see cref="ClassNames"/>.Count classes and image shape (1, Height, Width).
+    /// </summary>
+    public PointCloud ToPointCloud()
+    {
+        using var scope = NewDisposeScope();
+        var points = (ImagesTensor().reshape(Count, (long)Height * Width) * 2).sub_(1).MoveToOuterDisposeScope();
+        return new PointCloud(points, LabelsTensor().MoveToOuterDisposeScope(), ClassNames.Count) { ImageShape = [1, Height, Width] };
+    }
+
     private static void CheckIntensities(float[] pixels, long imageSize)
     {
         for (var i = 0L; i < pixels.LongLength; i++)

@@ -39,4 +39,25 @@ public class ImageGridTests : IDisposable
         var error = Assert.Throws<ArgumentException>(() => ImageGrid.WritePng(path, images, 2, new[] { "one" }));
         Assert.Contains("1 row labels for 2 rows", error.Message);
     }
+
+    [Fact]
+    public void Rgb_images_keep_their_channels()
+    {
+        // Image 0 pure red, image 1 channels (0, 0.5, 1): each cell shows its colour, channel planes read as R, G, B.
+        var red = cat(new[] { ones(1, 1, 4, 4), zeros(1, 2, 4, 4) }, 1);
+        var mixed = cat(new[] { zeros(1, 1, 4, 4), full(new long[] { 1, 1, 4, 4 }, 0.5), ones(1, 1, 4, 4) }, 1);
+        var path = Path.Combine(folder, "rgb.png");
+        ImageGrid.WritePng(path, cat(new[] { red, mixed }), columns: 2, scale: 1);
+        using var bitmap = SKBitmap.Decode(path);
+        Assert.Equal((2 * 4 + 3 * ImageGrid.Gap, 4 + 2 * ImageGrid.Gap), (bitmap.Width, bitmap.Height));
+        Assert.Equal(new SKColor(255, 0, 0), bitmap.GetPixel(ImageGrid.Gap + 1, ImageGrid.Gap + 1));
+        Assert.Equal(new SKColor(0, 128, 255), bitmap.GetPixel(2 * ImageGrid.Gap + 4 + 1, ImageGrid.Gap + 1));
+    }
+
+    [Fact]
+    public void Two_channels_are_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ImageGrid.WritePng(Path.Combine(folder, "x.png"), zeros(1, 2, 4, 4), 1));
+        Assert.Contains("(n, 1, H, W) or (n, 3, H, W); got (1, 2, 4, 4)", error.Message);
+    }
 }
