@@ -41,22 +41,8 @@ public sealed class UNetDataParallelTests(ITestOutputHelper output)
         var (singleLosses, singleWeights) = Train(images, parallel: null);
         var parallel = ThreadRanks.Run(ranks, c => Train(images, new DataParallel(c)));
 
-        double worstLoss = 0, worstMean = 0, worstWeight = 0;
-        foreach (var (losses, weights) in parallel)
-        {
-            Assert.Equal(singleLosses.Length, losses.Length);
-            worstLoss = Math.Max(worstLoss, singleLosses.Zip(losses, (e, a) => Math.Abs(a - e) / Math.Abs(e)).Max());
-            using (NewDisposeScope())
-            {
-                var differences = cat(singleWeights.Zip(weights, (e, a) => (a - e).abs().reshape(-1)).ToArray());
-                worstMean = Math.Max(worstMean, differences.mean().item<float>());
-                worstWeight = Math.Max(worstWeight, differences.max().item<float>());
-            }
-        }
-        output.WriteLine($"{ranks} ranks: largest relative loss difference {worstLoss:G3}; weight differences: mean {worstMean:G3}, largest {worstWeight:G3}");
-        Assert.True(worstLoss < RelativeLossTolerance, $"relative loss difference {worstLoss:G3}");
-        Assert.True(worstMean < MeanWeightTolerance, $"mean weight difference {worstMean:G3}");
-        Assert.True(worstWeight < LearningRate, $"largest weight difference {worstWeight:G3}, more than one step ({LearningRate})");
+        RankAgreement.Assert(output, singleLosses, singleWeights, parallel.Select(r => (r.Losses, r.Weights.AsEnumerable())).ToArray(),
+            LearningRate, RelativeLossTolerance, MeanWeightTolerance);
         // Not vacuous: the run trained.
         Assert.True(Math.Abs(singleLosses[0] - singleLosses[^1]) / singleLosses[0] > 100 * RelativeLossTolerance,
             $"the loss barely moved: {singleLosses[0]} → {singleLosses[^1]}");

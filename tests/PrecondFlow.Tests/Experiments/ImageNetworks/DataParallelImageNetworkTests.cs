@@ -71,26 +71,9 @@ public sealed class DataParallelImageNetworkTests(ITestOutputHelper output)
     }
 
     private void Compare(double[] expectedLosses, IEnumerable<Parameter> expectedWeights,
-        (double[] Losses, IEnumerable<Parameter> Weights)[] ranks, double learningRate)
-    {
-        var reference = expectedWeights.ToArray();
-        double worstLoss = 0, worstMean = 0, worstWeight = 0;
-        foreach (var (losses, weights) in ranks)
-        {
-            Assert.Equal(expectedLosses.Length, losses.Length);
-            worstLoss = Math.Max(worstLoss, expectedLosses.Zip(losses, (e, a) => Math.Abs(a - e) / Math.Abs(e)).Max());
-            using (NewDisposeScope())
-            {
-                var differences = cat(reference.Zip(weights, (e, a) => (a - e).abs().reshape(-1)).ToArray());
-                worstMean = Math.Max(worstMean, differences.mean().item<float>());
-                worstWeight = Math.Max(worstWeight, differences.max().item<float>());
-            }
-        }
-        output.WriteLine($"largest relative loss difference {worstLoss:G3}; weight differences: mean {worstMean:G3}, largest {worstWeight:G3} = {worstWeight / learningRate:G2} lr");
-        Assert.True(worstLoss < RelativeLossTolerance, $"relative loss difference {worstLoss:G3}");
-        Assert.True(worstMean < MeanWeightTolerance, $"mean weight difference {worstMean:G3}");
-        Assert.True(worstWeight < learningRate, $"largest weight difference {worstWeight:G3}, more than one step ({learningRate})");
-    }
+        (double[] Losses, IEnumerable<Parameter> Weights)[] ranks, double learningRate) =>
+        RankAgreement.Assert(output, expectedLosses, expectedWeights,
+            ranks.Select(r => (r.Losses, r.Weights.Cast<Tensor>())).ToArray(), learningRate, RelativeLossTolerance, MeanWeightTolerance);
 
     /// <summary>Not vacuous: training moved the loss by far more than the tolerance.</summary>
     private static void AssertTrained(double first, double last) =>
