@@ -474,15 +474,12 @@ class KappaProfile:
             raise RuntimeError(f"kappa(t) should be at least 1 at every time; got {kappa}")
 
 
-# The UNet workload (Workloads/UNetTrainingStep.cs): the default UNet of Fields/UNetVectorField.cs on 1 x 28 x 28.
+# The UNet workload (Workloads/UNetTrainingStep.cs): the default UNet of Fields/UNetVectorField.cs on 1 x 28 x 28, built
+# by the interop module's PyTorch rebuild of that network (interop/python/precondflow_torch.py), dropout included.
 UNET_SHAPE = (1, 28, 28)
-UNET_CHANNELS = 64
-UNET_MULTIPLIERS = (1, 2, 2)
-UNET_RES_BLOCKS = 2
-UNET_ATTENTION = (7,)
-UNET_HEADS = 4
-UNET_DROPOUT = 0.1
-UNET_GROUPS = 32
+UNET_CONFIG = {"kind": "unet", "dim": math.prod(UNET_SHAPE), "num_classes": 0, "image_shape": list(UNET_SHAPE),
+               "base_channels": 64, "channel_multipliers": [1, 2, 2], "res_blocks": 2, "attention_resolutions": [7],
+               "heads": 4, "dropout": 0.1, "norm_groups": 32, "time_features": TIME_FEATURES}
 UNET_BATCH = 64
 UNET_IMAGES = 1024
 
@@ -490,111 +487,9 @@ UNET_IMAGES = 1024
 def make_unet_field():
     """Fields/UNetVectorField.cs with its default sizes, unconditional: time embedding, FiLM residual blocks,
     attention at 7 x 7, stride-2 down-sampling, nearest up-sampling and convolution, skip connections."""
-    nn = torch.nn
-    silu = nn.functional.silu
-    width = 4 * UNET_CHANNELS
-
-    class Residual(nn.Module):
-        def __init__(self, inputs, outputs):
-            super().__init__()
-            self.norm1, self.conv1 = nn.GroupNorm(UNET_GROUPS, inputs), nn.Conv2d(inputs, outputs, 3, padding=1)
-            self.embedding = nn.Linear(width, 2 * outputs)
-            self.norm2, self.conv2 = nn.GroupNorm(UNET_GROUPS, outputs), nn.Conv2d(outputs, outputs, 3, padding=1)
-            self.dropout = nn.Dropout(UNET_DROPOUT)
-            self.skip = nn.Conv2d(inputs, outputs, 1) if inputs != outputs else None
-
-        def forward(self, x, e):
-            h = self.conv1(silu(self.norm1(x)))
-            scale, shift = self.embedding(silu(e))[:, :, None, None].chunk(2, dim=1)
-            h = self.conv2(self.dropout(silu(self.norm2(h) * (1 + scale) + shift)))
-            return (x if self.skip is None else self.skip(x)) + h
-
-    class Attention(nn.Module):
-        def __init__(self, channels):
-            super().__init__()
-            self.norm, self.qkv = nn.GroupNorm(UNET_GROUPS, channels), nn.Conv2d(channels, 3 * channels, 1)
-            self.projection = nn.Conv2d(channels, channels, 1)
-
-        def forward(self, x, e):
-            b, c, h, w = x.shape
-            d = c // UNET_HEADS
-            q, k, v = self.qkv(self.norm(x)).reshape(b, 3, UNET_HEADS, d, h * w).unbind(1)
-            weights = (q.transpose(-1, -2) @ k * (1.0 / math.sqrt(d))).softmax(-1)
-            return x + self.projection((v @ weights.transpose(-1, -2)).reshape(b, c, h, w))
-
-    class Down(nn.Module):
-        def __init__(self, channels):
-            super().__init__()
-            self.conv = nn.Conv2d(channels, channels, 3, stride=2, padding=1)
-
-        def forward(self, x, e):
-            return self.conv(x)
-
-    class Up(nn.Module):
-        def __init__(self, channels):
-            super().__init__()
-            self.conv = nn.Conv2d(channels, channels, 3, padding=1)
-
-        def forward(self, x, e):
-            return self.conv(x.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3))
-
-    class Stage(nn.Module):
-        def __init__(self, *blocks):
-            super().__init__()
-            self.blocks = nn.ModuleList([b for b in blocks if b is not None])
-
-        def forward(self, x, e):
-            for block in self.blocks:
-                x = block(x, e)
-            return x
-
-    class UNetVectorField(nn.Module):
-        def __init__(self):
-            super().__init__()
-            c, height, _ = UNET_SHAPE
-            levels = len(UNET_MULTIPLIERS)
-            attention = [(height >> i) in UNET_ATTENTION for i in range(levels)]
-            level_channels = [UNET_CHANNELS * m for m in UNET_MULTIPLIERS]
-            self.time_embedding = nn.Sequential(nn.Linear(TIME_FEATURES, width), nn.SiLU(), nn.Linear(width, width))
-            self.input_conv = nn.Conv2d(c, UNET_CHANNELS, 3, padding=1)
-            channels, skips, down = UNET_CHANNELS, [UNET_CHANNELS], []
-            for level in range(levels):
-                for _ in range(UNET_RES_BLOCKS):
-                    down.append(Stage(Residual(channels, level_channels[level]),
-                                      Attention(level_channels[level]) if attention[level] else None))
-                    channels = level_channels[level]
-                    skips.append(channels)
-                if level < levels - 1:
-                    down.append(Stage(Down(channels)))
-                    skips.append(channels)
-            self.down = nn.ModuleList(down)
-            self.middle = Stage(Residual(channels, channels), Attention(channels) if attention[-1] else None,
-                                Residual(channels, channels))
-            up = []
-            for level in reversed(range(levels)):
-                for index in range(UNET_RES_BLOCKS + 1):
-                    up.append(Stage(Residual(channels + skips.pop(), level_channels[level]),
-                                    Attention(level_channels[level]) if attention[level] else None,
-                                    Up(level_channels[level]) if level > 0 and index == UNET_RES_BLOCKS else None))
-                    channels = level_channels[level]
-            self.up = nn.ModuleList(up)
-            self.output_norm = nn.GroupNorm(UNET_GROUPS, channels)
-            self.output_conv = nn.Conv2d(channels, c, 3, padding=1)
-
-        def forward(self, x, t):
-            batch = x.shape[0]
-            e = self.time_embedding(time_features(t.expand(batch, 1).to(x.dtype)))
-            h = self.input_conv(x.reshape(batch, *UNET_SHAPE))
-            skips = [h]
-            for stage in self.down:
-                h = stage(h, e)
-                skips.append(h)
-            h = self.middle(h, e)
-            for stage in self.up:
-                h = stage(torch.cat([h, skips.pop()], dim=1), e)
-            return self.output_conv(silu(self.output_norm(h))).reshape(batch, -1)
-
-    return UNetVectorField()
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "interop", "python"))
+    from precondflow_torch import UNetField
+    return UNetField(UNET_CONFIG)
 
 
 class UNetTrainingStep:

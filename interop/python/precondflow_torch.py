@@ -151,20 +151,21 @@ class MlpField(nn.Module):
 class _UNetResidualBlock(nn.Module):
     """GroupNorm, SiLU, 3x3 conv; FiLM by the embedding (h = norm(h)*(1 + scale) + shift); SiLU, (dropout), 3x3 conv; plus skip."""
 
-    def __init__(self, inputs, outputs, width, groups):
+    def __init__(self, inputs, outputs, width, groups, dropout=0.0):
         super().__init__()
         self.norm1 = nn.GroupNorm(groups, inputs)
         self.conv1 = nn.Conv2d(inputs, outputs, 3, padding=1)
         self.embedding = nn.Linear(width, 2 * outputs)
         self.norm2 = nn.GroupNorm(groups, outputs)
         self.conv2 = nn.Conv2d(outputs, outputs, 3, padding=1)
+        self.dropout = nn.Dropout(dropout)  # acts in training mode only (PyTorch's own mask, not PrecondFlow's stream)
         self.skip = nn.Conv2d(inputs, outputs, 1) if inputs != outputs else None
 
     def forward(self, x, e):
         h = self.conv1(nn.functional.silu(self.norm1(x)))
         scale, shift = self.embedding(nn.functional.silu(e))[:, :, None, None].chunk(2, dim=1)
-        h = nn.functional.silu(self.norm2(h) * (1 + scale) + shift)
-        h = self.conv2(h)  # dropout acts in training only; this module evaluates
+        h = self.dropout(nn.functional.silu(self.norm2(h) * (1 + scale) + shift))
+        h = self.conv2(h)
         return (x if self.skip is None else self.skip(x)) + h
 
 
@@ -240,7 +241,7 @@ class UNetField(nn.Module):
         self.inputConv = nn.Conv2d(c, base, 3, padding=1)
 
         def block(inputs, outputs):
-            return _UNetResidualBlock(inputs, outputs, width, groups)
+            return _UNetResidualBlock(inputs, outputs, width, groups, config.get("dropout", 0.0))
 
         def attend(level, channels):
             return _UNetAttentionBlock(channels, heads, groups) if attention[level] else None

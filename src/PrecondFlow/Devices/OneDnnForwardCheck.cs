@@ -20,7 +20,7 @@ public static class OneDnnForwardCheck
     private const int ProbeImages = 4;
     private const int ProbeSide = 8;
 
-    private static readonly ConcurrentDictionary<string, bool> verdicts = new();
+    private static readonly ConcurrentDictionary<(long, long, long, long, long, long, long, long, long, long, long), bool> verdicts = new();
 
     /// <summary>
     /// True when oneDNN's forward pass of convolutions shaped like <paramref name="convolution"/> matches libtorch's own
@@ -33,8 +33,9 @@ public static class OneDnnForwardCheck
         if (!CpuConvolutions.CanSwitchOneDnn || convolution.transposed || convolution.kernel_size.Length != 2)
             return true;
         var padding = convolution.padding ?? [0, 0];
-        var key = string.Join(",", new[] { convolution.in_channels, convolution.out_channels, convolution.groups }
-            .Concat(convolution.kernel_size).Concat(convolution.stride).Concat(padding).Concat(convolution.dilation));
+        var (kernel, stride, dilation) = (convolution.kernel_size, convolution.stride, convolution.dilation);
+        var key = (convolution.in_channels, convolution.out_channels, convolution.groups, kernel[0], kernel[1], stride[0], stride[1],
+            padding[0], padding[1], dilation[0], dilation[1]);
         if (verdicts.TryGetValue(key, out var known))
             return known;
         if (CpuConvolutions.WhileOneDnnOn(() => Probe(convolution, padding)) is not { } verdict)
