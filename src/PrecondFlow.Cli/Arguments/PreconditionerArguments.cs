@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PrecondFlow.Cli.Console;
+using PrecondFlow.Fields;
 using PrecondFlow.Preconditioning;
 
 namespace PrecondFlow.Cli.Arguments;
@@ -33,9 +34,29 @@ internal sealed class PreconditionerArguments
 
     public Option<string> FlowHidden { get; } = new("--flow-hidden") { Description = "flow: hidden widths of the preconditioning flow (the 2D default 10,10 has 172 parameters).", DefaultValueFactory = _ => "10,10" };
 
+    public Option<string> FlowField { get; } = new Option<string>("--flow-field")
+    {
+        Description = "flow: the preconditioning flow's network: mlp (the --flow-hidden MLP) or main (the main flow's architecture, " +
+            "e.g. its UNet, as the paper's Table 3 does; train only).",
+        DefaultValueFactory = _ => "mlp",
+    }.AcceptOnlyFromAmong("mlp", "main");
+
+    public Option<double> FlowLearningRate { get; } = CommonOptions.PositiveReal("--flow-lr", "flow: peak learning rate of the preconditioning flow (lower it for a UNet, e.g. 2e-4).", new FlowPreconditionerOptions().LearningRate);
+
+    public Option<int> FlowBatchSize { get; } = CommonOptions.Positive("--flow-batch-size", "flow: minibatch size of the preconditioning flow.", new FlowPreconditionerOptions().BatchSize);
+
+    public Option<string> FlowSolver { get; } = new Option<string>("--flow-solver")
+    {
+        Description = "flow: ODE solver of P and P⁻¹: dopri5 (adaptive) or a fixed-step euler, midpoint, heun, rk4 (cheaper for a UNet).",
+        DefaultValueFactory = _ => new FlowPreconditionerOptions().Solver,
+    }.AcceptOnlyFromAmong("euler", "midpoint", "heun", "rk4", "dopri5");
+
+    public Option<int> FlowSolverSteps { get; } = CommonOptions.Positive("--flow-solver-steps", "flow: steps of a fixed-step --flow-solver.", new FlowPreconditionerOptions().SolverSteps);
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Spec, Shrinkage, ClassFallback, RealNvpSteps, RealNvpHidden, RealNvpCouplings, FlowSteps, FlowHidden })
+        foreach (var option in new Option[] { Spec, Shrinkage, ClassFallback, RealNvpSteps, RealNvpHidden, RealNvpCouplings, FlowSteps, FlowHidden,
+            FlowField, FlowLearningRate, FlowBatchSize, FlowSolver, FlowSolverSteps })
             command.Options.Add(option);
     }
 
@@ -64,13 +85,28 @@ internal sealed class PreconditionerArguments
     public IReadOnlyList<string> Specs(ParseResult parse) =>
         parse.GetValue(Spec)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
-    public PreconditionerSettings Settings(ParseResult parse, bool conditional) => new(
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="conditional">Build label-conditional learned maps.</param>
+    /// <param name="imageShape">(C, H, W) of image data, whose C channels standardize keeps apart; null for vectors.</param>
+    /// <param name="mainField">The main flow's network, for --flow-field main; null where there is none.</param>
+    public PreconditionerSettings Settings(ParseResult parse, bool conditional, int[]? imageShape = null, FieldConfig? mainField = null) => new(
         Shrinkage: parse.GetValue(Shrinkage),
         ClassFallback: parse.GetValue(ClassFallback),
         RealNvp: new RealNvpOptions(Couplings: parse.GetValue(RealNvpCouplings), Hidden: parse.GetValue(RealNvpHidden), Steps: parse.GetValue(RealNvpSteps)),
-        Flow: new FlowPreconditionerOptions(Hidden: ModelArguments.ParseWidths(parse.GetValue(FlowHidden)!, "--flow-hidden"), Steps: parse.GetValue(FlowSteps)),
-        Conditional: conditional);
+        Flow: new FlowPreconditionerOptions(Hidden: ModelArguments.ParseWidths(parse.GetValue(FlowHidden)!, "--flow-hidden"), Steps: parse.GetValue(FlowSteps),
+            BatchSize: parse.GetValue(FlowBatchSize), LearningRate: parse.GetValue(FlowLearningRate), Solver: parse.GetValue(FlowSolver)!,
+            SolverSteps: parse.GetValue(FlowSolverSteps), Field: FlowFieldConfig(parse, mainField)),
+        Conditional: conditional,
+        Channels: imageShape?[0] ?? 0);
 
-    public IFittablePreconditioner Create(ParseResult parse, string spec, int dim, int numClasses, bool conditional) =>
-        PreconditionerFactory.Create(spec, dim, numClasses, Settings(parse, conditional));
+    public IFittablePreconditioner Create(ParseResult parse, string spec, int dim, int numClasses, bool conditional,
+        int[]? imageShape = null, FieldConfig? mainField = null) =>
+        PreconditionerFactory.Create(spec, dim, numClasses, Settings(parse, conditional, imageShape, mainField));
+
+    private FieldConfig? FlowFieldConfig(ParseResult parse, FieldConfig? mainField) => parse.GetValue(FlowField) switch
+    {
+        "main" => mainField ?? throw new ArgumentException(
+            "--flow-field main gives the preconditioning flow the main flow's network, and this command trains no main flow; use --flow-field mlp."),
+        _ => null,
+    };
 }

@@ -46,7 +46,7 @@ internal static class DiagnoseCommand
                 {
                     preconditioner.CheckClassSizes(parse, spec, loaded);
                     var stage = stages.Add(spec, 1);
-                    using var p = preconditioner.Create(parse, spec, points.Dim, points.NumClasses, conditional: points.HasLabels);
+                    using var p = preconditioner.Create(parse, spec, points.Dim, points.NumClasses, conditional: points.HasLabels, points.ImageShape);
                     p.Fit(points, s, new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"loss {r.Loss:G4}"))));
                     var z = PreconditionedModel.Transform(p, points);
                     profiles[spec] = ConditioningAnalysis.Sampled(z, probabilityPath, s, grid);

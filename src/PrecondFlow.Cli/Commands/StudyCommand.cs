@@ -111,7 +111,7 @@ internal static class StudyCommand
                 TestFraction: parse.GetValue(test),
                 ComputeMatched: !parse.GetValue(noComputeMatched),
                 BatchedSeeds: parse.GetValue(batchedSeeds),
-                Preconditioners: preconditioner.Settings(parse, conditional: points.HasLabels));
+                Preconditioners: preconditioner.Settings(parse, conditional: points.HasLabels, points.ImageShape));
             options.Validate();
             var name = parse.GetValue(data.Data)!;
             var curve = !DataArguments.IsGenerated(name)

@@ -131,7 +131,8 @@ internal static class TrainCommand
                 var main = new ProgressFanOut<TrainingProgress>(new TrainingProgressBar(stages.Add("main flow", options.Steps)), log);
                 if (resumeFrom is not null)
                     return PreconditionedModel.Resume(resumeFrom, points, dev, main, SaveCheckpoint, sourcePoints, parallel);
-                var p = preconditioner.Create(parse, preconditionerSpec, points.Dim, points.NumClasses, conditional: spec.Field.IsConditionalOn(points));
+                var p = preconditioner.Create(parse, preconditionerSpec, points.Dim, points.NumClasses, conditional: spec.Field.IsConditionalOn(points),
+                    points.ImageShape, spec.Field);
                 var stage = stages.Add($"preconditioner {preconditionerSpec}", 1);
                 var fitProgress = new ProgressFanOut<PreconditionerProgress>(
                     new Progress<PreconditionerProgress>(r => stage.Report(((double)r.Step / Math.Max(1, r.TotalSteps), $"{r.Name} loss {r.Loss:G4}"))),

@@ -14,6 +14,7 @@ internal static class PreconditionerTensors
         ClassConditionalWhitening whitening => whitening.StateTensors(),
         RealNvp realNvp => realNvp.StateTensors(),
         FlowPreconditioner flow => flow.StateTensors(),
+        ChannelStandardization standardization => standardization.StateTensors(),
         PreconditionerChain chain => chain.Members
             .SelectMany((member, i) => Of(member).Select(t => ($"member-{i}.{t.Name}", t.Value)))
             .ToArray(),

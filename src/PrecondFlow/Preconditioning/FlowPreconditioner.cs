@@ -34,7 +34,7 @@ public sealed class FlowPreconditioner : IFittablePreconditioner, IDataParallelF
     /// </summary>
     public const double RoundTripThreshold = 1e-3;
 
-    private MlpVectorField network;
+    private VectorField network;
     private InvertibilityReport? failedCheck;
 
     /// <summary>Creates an untrained flow preconditioner whose network is initialised from <see cref="FlowPreconditionerOptions.Seed"/>.</summary>
@@ -43,7 +43,8 @@ public sealed class FlowPreconditioner : IFittablePreconditioner, IDataParallelF
     /// <param name="numClasses">Number of classes for a label-conditional field, or 0 for an unconditional one.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="dim"/> &lt; 1 or <paramref name="numClasses"/> &lt; 0.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> fail <see cref="FlowPreconditionerOptions.Validate"/>, or name
-    /// hidden widths or an activation that <see cref="FieldConfig.Validate"/> rejects.</exception>
+    /// hidden widths, an activation or a field that <see cref="FieldConfig.Validate"/> rejects (a UNet whose image shape does
+    /// not hold <paramref name="dim"/> values, for one).</exception>
     public FlowPreconditioner(int dim, FlowPreconditionerOptions? options = null, int numClasses = 0)
     {
         if (dim < 1)
@@ -87,16 +88,20 @@ public sealed class FlowPreconditioner : IFittablePreconditioner, IDataParallelF
     /// <summary>The map's invertibility report when it failed the check after training (the map then refuses use).</summary>
     public InvertibilityReport? FailedInvertibilityCheck => failedCheck;
 
-    private FieldConfig Config => new(Dim: Dim, NumClasses: NumClasses, Hidden: Options.HiddenWidths, Activation: Options.Activation,
-        Time: TimeEncoding.Raw, Labels: LabelEncoding.OneHot);
+    /// <summary>The velocity field's architecture: the small MLP by default, or <see cref="FlowPreconditionerOptions.Field"/>
+    /// (e.g. the main flow's UNet for images).</summary>
+    public FieldConfig Config => Options.FieldFor(Dim, NumClasses);
 
     private ModelSpec Spec => new(Config, Options.Path, Objective.FlowMatching);
 
-    /// <summary>A fresh network whose initial weights are drawn from <paramref name="seed"/> alone.</summary>
-    private MlpVectorField NewField(long seed)
+    /// <summary>A fresh network whose initial weights are drawn from <paramref name="seed"/> alone, in evaluation mode
+    /// (a UNet's dropout is on only while <see cref="FlowTrainer"/> trains it).</summary>
+    private VectorField NewField(long seed)
     {
         using var generator = new Generator(unchecked((ulong)seed));
-        return (MlpVectorField)VectorFields.Create(Config, generator);
+        var field = VectorFields.Create(Config, generator);
+        field.eval();
+        return field;
     }
 
     /// <summary>Trains the velocity field by flow matching for <see cref="FlowPreconditionerOptions.Steps"/> steps,

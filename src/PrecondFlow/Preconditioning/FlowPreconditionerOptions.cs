@@ -1,3 +1,4 @@
+using PrecondFlow.Fields;
 using PrecondFlow.Solvers;
 
 namespace PrecondFlow.Preconditioning;
@@ -20,6 +21,9 @@ namespace PrecondFlow.Preconditioning;
 /// <param name="HutchinsonProbes">Probe vectors of the log-determinant estimate above <see cref="ExactLogDetUpToDimension"/>.</param>
 /// <param name="ExactLogDetUpToDimension">Up to this dimension the divergence is computed exactly (one backward pass per dimension).</param>
 /// <param name="Seed">Seed of initialisation, training and the Hutchinson probes.</param>
+/// <param name="Field">The velocity field's architecture when it is not the MLP of <paramref name="Hidden"/> and
+/// <paramref name="Activation"/>: e.g. a UNet (<c>Kind = "unet"</c> with its <c>ImageShape</c>) for images, as the paper's
+/// Table 3 uses the main flow's UNet. Its <c>Dim</c> and <c>NumClasses</c> are replaced by the preconditioner's.</param>
 public sealed record FlowPreconditionerOptions(
     int[]? Hidden = null,
     string Activation = "tanh",
@@ -33,12 +37,20 @@ public sealed record FlowPreconditionerOptions(
     double AbsoluteTolerance = 1e-5,
     int HutchinsonProbes = 8,
     int ExactLogDetUpToDimension = 8,
-    long Seed = 0)
+    long Seed = 0,
+    FieldConfig? Field = null)
 {
     /// <summary>Hidden widths, defaulting to two layers of 10.</summary>
     public int[] HiddenWidths => Hidden ?? new[] { 10, 10 };
 
     internal AdaptiveOptions Adaptive => new(RelativeTolerance: RelativeTolerance, AbsoluteTolerance: AbsoluteTolerance);
+
+    /// <summary>The velocity field of a preconditioner of <paramref name="dim"/> dimensions and <paramref name="numClasses"/>
+    /// classes: <see cref="Field"/> when given, else the MLP of <see cref="HiddenWidths"/> with raw time and one-hot labels.</summary>
+    public FieldConfig FieldFor(int dim, int numClasses) => Field is { } field
+        ? field with { Dim = dim, NumClasses = numClasses }
+        : new FieldConfig(Dim: dim, NumClasses: numClasses, Hidden: HiddenWidths, Activation: Activation,
+            Time: TimeEncoding.Raw, Labels: LabelEncoding.OneHot);
 
     /// <summary>Checks the training settings and builds the solver once to check its name and tolerances.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Steps, BatchSize or HutchinsonProbes &lt; 1, a learning rate that is

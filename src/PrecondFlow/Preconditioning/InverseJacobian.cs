@@ -26,6 +26,7 @@ public static class InverseJacobian
         long d = x.shape[1];
         // Rows of the Jacobian: the gradient of output coordinate i summed over points (points do not interact).
         var rows = new Tensor[d];
+        using var convolutions = Devices.CpuConvolutions.WithoutOneDnn();   // back-propagation off oneDNN (see CpuConvolutions)
         for (long i = 0; i < d; i++)
             rows[i] = autograd.grad([x[.., i].sum()], [input], retain_graph: i < d - 1)[0];
         var jacobian = stack(rows, 1).to(ScalarType.Float64);   // (n, d_out, d_in)

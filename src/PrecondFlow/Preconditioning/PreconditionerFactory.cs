@@ -2,15 +2,16 @@ namespace PrecondFlow.Preconditioning;
 
 /// <summary>
 /// Builds (unfitted) preconditioners from the names used on the command line: none, whiten, class-whiten, realnvp,
-/// flow, or a chain of them joined by '+' (applied left to right, e.g. "whiten+realnvp").
+/// flow, standardize, or a chain of them joined by '+' (applied left to right, e.g. "whiten+realnvp", or "flow+standardize":
+/// the flow preconditioner followed by the matching-point operator).
 /// </summary>
 public static class PreconditionerFactory
 {
     /// <summary>The single names <see cref="Create"/> accepts, each usable in a '+'-joined chain.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "none", "whiten", "class-whiten", "realnvp", "flow" };
+    public static IReadOnlyList<string> Names { get; } = new[] { "none", "whiten", "class-whiten", "realnvp", "flow", ChannelStandardization.Kind };
 
     /// <summary>A new, unfitted preconditioner for <paramref name="spec"/>: "none" (identity), "whiten", "class-whiten",
-    /// "realnvp", "flow", or a <see cref="PreconditionerChain"/> of them joined by '+'.</summary>
+    /// "realnvp", "flow", "standardize", or a <see cref="PreconditionerChain"/> of them joined by '+'.</summary>
     /// <param name="spec">A name or a '+'-joined chain of names.</param>
     /// <param name="dim">Data dimension.</param>
     /// <param name="numClasses">Classes of the data (0 when unlabelled).</param>
@@ -40,6 +41,7 @@ public static class PreconditionerFactory
                 : throw new ArgumentException("class-whiten needs labelled data (one mean and covariance per class); use whiten for unlabelled data."),
             "realnvp" => new RealNvp(dim, s.RealNvp, classes),
             "flow" => new FlowPreconditioner(dim, s.Flow, classes),
+            ChannelStandardization.Kind => new ChannelStandardization(dim, s.Channels),
             _ => throw new ArgumentException(
                 $"Unknown preconditioner '{name}'. Known: {string.Join(", ", Names)}, or a chain such as whiten+realnvp."),
         };

@@ -13,6 +13,7 @@ public static class Preconditioners
         ClassConditionalWhitening.Kind,
         RealNvp.Kind,
         FlowPreconditioner.Kind,
+        ChannelStandardization.Kind,
         PreconditionerChain.Kind,
     ];
 
@@ -46,6 +47,7 @@ public static class Preconditioners
             ClassConditionalWhitening.Kind => ClassConditionalWhitening.Load(description),
             RealNvp.Kind => RealNvp.Load(description),
             FlowPreconditioner.Kind => FlowPreconditioner.Load(description),
+            ChannelStandardization.Kind => ChannelStandardization.Load(description),
             PreconditionerChain.Kind => PreconditionerChain.Load(description),
             _ => throw new InvalidDataException(
                 $"{description.Path}: unknown preconditioner kind '{kind}'. Known kinds: {string.Join(", ", Kinds)}; " +

@@ -1,3 +1,4 @@
+using PrecondFlow.Devices;
 using PrecondFlow.Data.Internal;
 using PrecondFlow.Solvers.Internal;
 using TorchSharp;
@@ -71,6 +72,8 @@ public static class Divergence
         var divergence = torch.zeros(x.shape[0], dtype: value.dtype, device: value.device);
         if (value.requires_grad)
         {
+            // Back-propagation through a convolutional field must not run on oneDNN (see CpuConvolutions).
+            using var convolutions = CpuConvolutions.WithoutOneDnn();
             for (var i = 0; i < dim; i++)
             {
                 // Σ_batch ∂f_i/∂x: row b is ∂f_i(x_b)/∂x_b because samples are independent; keep column i.
@@ -99,6 +102,8 @@ public static class Divergence
         var estimates = torch.zeros(x.shape[0], count, dtype: value.dtype, device: value.device);
         if (value.requires_grad)
         {
+            // Back-propagation through a convolutional field must not run on oneDNN (see CpuConvolutions).
+            using var convolutions = CpuConvolutions.WithoutOneDnn();
             for (var k = 0; k < count; k++)
             {
                 var probe = probes[k].to(value.dtype);

@@ -21,7 +21,7 @@ internal static class PreconditionerCases
     public static FlowPreconditionerOptions QuickFlow { get; } = new(Steps: 30, BatchSize: 128, Solver: "rk4", SolverSteps: 20);
 
     public static IEnumerable<string> Kinds =>
-        ["identity", "whiten", "class-whiten", "realnvp", "realnvp-conditional", "flow", "chain"];
+        ["identity", "whiten", "class-whiten", "realnvp", "realnvp-conditional", "flow", "standardize", "chain"];
 
     /// <summary>
     /// The largest relative round-trip error ‖P⁻¹(P(x)) − x‖/‖x‖ a member may show in float64. Exact inverses lose only
@@ -59,6 +59,7 @@ internal static class PreconditionerCases
             "realnvp" => new RealNvp(dim, QuickRealNvp),
             "realnvp-conditional" => new RealNvp(dim, QuickRealNvp, NumClasses),
             "flow" => new FlowPreconditioner(dim, QuickFlow),
+            "standardize" => new ChannelStandardization(dim),
             "chain" => new PreconditionerChain(new ClassConditionalWhitening(dim, NumClasses), new RealNvp(dim, QuickRealNvp)),
             _ => throw new ArgumentException($"no test case '{kind}'", nameof(kind)),
         };

@@ -177,6 +177,7 @@ public class PreconditionerFamilyTests
             ClassConditionalWhitening => k * (d + d * d),
             RealNvp => Network(p),
             FlowPreconditioner f => Mlp(d, f.Options.HiddenWidths),
+            ChannelStandardization => 2 * d,
             PreconditionerChain c => k * (d + d * d) + Network(c.Members[1]),
             _ => throw new ArgumentException(kind),
         };
