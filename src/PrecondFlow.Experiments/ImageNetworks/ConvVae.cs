@@ -11,20 +11,31 @@ namespace PrecondFlow.Images;
 /// stride-2 conv → 4C (7×7), residual blocks, GroupNorm, SiLU, Linear → (mean, log-variance) of size
 /// <see cref="VaeOptions.LatentDim"/>. Decoder: Linear → 4C×7×7, residual blocks, nearest ×2 + conv → 2C (14×14),
 /// residual blocks, nearest ×2 + conv → C (28×28), GroupNorm, SiLU, conv → 1, sigmoid: images in [0, 1].
+/// <para>
+/// With a spatial latent (<see cref="VaeOptions.LatentChannels"/> = L &gt; 0), as the Stable-Diffusion VAE keeps a
+/// grid: the image is zero-padded to 32×32 (black, the background of these images), the same layers run at 32, 16
+/// and 8, and a 1×1 conv gives (mean, log-variance) per latent pixel, 2L channels at 8×8. The decoder starts with a
+/// 3×3 conv L → 4C at 8×8, upsamples to 16 and 32, and crops the output back to the central 28×28. Latents still go
+/// in and out flattened, (n, L·64) in (channel, row, column) order; <see cref="LatentShape"/> gives the grid.
+/// </para>
 /// </summary>
 public sealed class ConvVae : nn.Module<Tensor, Tensor>
 {
     /// <summary>The network's convolutions, checked against oneDNN's forward kernels (see <see cref="OneDnnForwardCheck"/>).</summary>
     private Convolution[] Convolutions { get; }
 
+    // Named after the flat layout's resolutions (28, 14, 7); a spatial latent runs the same layers at 32, 16 and 8. The
+    // names are those of the saved parameters, so they stay. Declared in call order: parameters are initialised in it.
     private readonly Conv2d encoderInput;
     private readonly Conv2d encoderDown14;
     private readonly Sequential encoderBlocks14;
     private readonly Conv2d encoderDown7;
     private readonly Sequential encoderBlocks7;
     private readonly GroupNorm encoderNorm;
-    private readonly Linear encoderOutput;
-    private readonly Linear decoderInput;
+    /// <summary>Linear from the flattened 7×7 features (flat), or 1×1 conv per latent pixel (spatial).</summary>
+    private readonly nn.Module<Tensor, Tensor> encoderOutput;
+    /// <summary>Linear to 4C×7×7 (flat), or 3×3 conv L → 4C at 8×8 (spatial).</summary>
+    private readonly nn.Module<Tensor, Tensor> decoderInput;
     private readonly Sequential decoderBlocks7;
     private readonly Conv2d decoderUp14;
     private readonly Sequential decoderBlocks14;
@@ -32,20 +43,20 @@ public sealed class ConvVae : nn.Module<Tensor, Tensor>
     private readonly GroupNorm decoderNorm;
     private readonly Conv2d decoderOutput;
 
-    /// <param name="options">Shape fields: <see cref="VaeOptions.LatentDim"/>, <see cref="VaeOptions.Channels"/>,
-    /// <see cref="VaeOptions.BlocksPerResolution"/>; the defaults when null.</param>
+    /// <param name="options">Shape fields: <see cref="VaeOptions.LatentDim"/>, <see cref="VaeOptions.LatentChannels"/>,
+    /// <see cref="VaeOptions.Channels"/>, <see cref="VaeOptions.BlocksPerResolution"/>; the defaults when null.</param>
     public ConvVae(VaeOptions? options = null) : base(nameof(ConvVae))
     {
         Options = (options ?? new VaeOptions()).Validate();
-        int c = Options.Channels, blocks = Options.BlocksPerResolution, latent = Options.LatentDim;
+        int c = Options.Channels, blocks = Options.BlocksPerResolution, latent = Options.LatentDim, grid = Options.LatentChannels;
         encoderInput = nn.Conv2d(1, c, 3, padding: 1);
         encoderDown14 = nn.Conv2d(c, 2 * c, 3, stride: 2, padding: 1);
         encoderBlocks14 = Blocks(2 * c, blocks);
         encoderDown7 = nn.Conv2d(2 * c, 4 * c, 3, stride: 2, padding: 1);
         encoderBlocks7 = Blocks(4 * c, blocks);
         encoderNorm = ResidualBlock.Normalization(4 * c);
-        encoderOutput = nn.Linear(4 * c * 7 * 7, 2 * latent);
-        decoderInput = nn.Linear(latent, 4 * c * 7 * 7);
+        encoderOutput = Options.IsSpatial ? nn.Conv2d(4 * c, 2 * grid, 1) : nn.Linear(4 * c * 7 * 7, 2 * latent);
+        decoderInput = Options.IsSpatial ? nn.Conv2d(grid, 4 * c, 3, padding: 1) : nn.Linear(latent, 4 * c * 7 * 7);
         decoderBlocks7 = Blocks(4 * c, blocks);
         decoderUp14 = nn.Conv2d(4 * c, 2 * c, 3, padding: 1);
         decoderBlocks14 = Blocks(2 * c, blocks);
@@ -61,40 +72,58 @@ public sealed class ConvVae : nn.Module<Tensor, Tensor>
 
     /// <summary>The options the network was built with (only its shape fields matter here).</summary>
     public VaeOptions Options { get; }
-    public int LatentDim => Options.LatentDim;
+
+    /// <summary>Numbers in one flattened latent: <see cref="VaeOptions.LatentSize"/>.</summary>
+    public int LatentSize => Options.LatentSize;
+
+    /// <summary>The latent grid {channels, 8, 8} that the flattened latents unflatten to; null for a flat latent.</summary>
+    public int[]? LatentShape => Options.LatentShape;
+
+    /// <summary>Zero padding that takes 28×28 images to 32×32 for a spatial latent.</summary>
+    private const int SpatialPadding = 2;
 
     /// <summary>The posterior q(z|x) = N(mean, diag(exp(log-variance))).</summary>
     /// <param name="images">(n, 1, 28, 28) images in [0, 1].</param>
-    /// <returns>(n, latent) mean and (n, latent) log-variance, clamped to [<see cref="MinLogVariance"/>, <see cref="MaxLogVariance"/>].</returns>
+    /// <returns>(n, <see cref="LatentSize"/>) mean and log-variance, clamped to [<see cref="MinLogVariance"/>,
+    /// <see cref="MaxLogVariance"/>]; a spatial latent flattened in (channel, row, column) order.</returns>
     public (Tensor Mean, Tensor LogVariance) Encode(Tensor images)
     {
         ImageChecks.CheckImages(images, nameof(images));
         using var native = OneDnnForwardCheck.NativeWhereNeeded(Convolutions, images);
         using var scope = NewDisposeScope();
-        var h = nn.functional.silu(encoderInput.call(images));
+        var x = Options.IsSpatial ? nn.functional.pad(images, [SpatialPadding, SpatialPadding, SpatialPadding, SpatialPadding]) : images;
+        var h = nn.functional.silu(encoderInput.call(x));
         h = encoderBlocks14.call(encoderDown14.call(h));
         h = encoderBlocks7.call(encoderDown7.call(h));
-        h = nn.functional.silu(encoderNorm.call(h)).flatten(1);
-        var moments = encoderOutput.call(h).chunk(2, dim: 1);
+        h = nn.functional.silu(encoderNorm.call(h));
+        // Spatial: (n, 2L, 8, 8) split into mean and log-variance channels, each flattened to (n, L·64).
+        var moments = Options.IsSpatial
+            ? encoderOutput.call(h).chunk(2, dim: 1).Select(m => m.flatten(1)).ToArray()
+            : encoderOutput.call(h.flatten(1)).chunk(2, dim: 1);
         // Clamped so that exp(log-variance) can neither overflow nor vanish early in training.
         return (moments[0].MoveToOuterDisposeScope(), moments[1].clamp(MinLogVariance, MaxLogVariance).MoveToOuterDisposeScope());
     }
 
     /// <summary>Images from latents.</summary>
-    /// <param name="latents">(n, latent).</param>
+    /// <param name="latents">(n, <see cref="LatentSize"/>); a spatial latent flattened in (channel, row, column) order.</param>
     /// <returns>(n, 1, 28, 28) images in [0, 1].</returns>
     public Tensor Decode(Tensor latents)
     {
-        if (latents.dim() != 2 || latents.shape[1] != LatentDim)
+        if (latents.dim() != 2 || latents.shape[1] != LatentSize)
             throw new ArgumentException(
-                $"Expected latents of shape (n, {LatentDim}); got ({string.Join(", ", latents.shape)}).", nameof(latents));
+                $"Expected latents of shape (n, {LatentSize}); got ({string.Join(", ", latents.shape)}).", nameof(latents));
         using var native = OneDnnForwardCheck.NativeWhereNeeded(Convolutions, latents);
         using var scope = NewDisposeScope();
-        var h = decoderInput.call(latents).view(-1, 4 * Options.Channels, 7, 7);
+        var h = Options.IsSpatial
+            ? decoderInput.call(latents.reshape([-1, .. Options.LatentShape!.Select(d => (long)d)]))
+            : decoderInput.call(latents).view(-1, 4 * Options.Channels, 7, 7);
         h = decoderBlocks7.call(h);
         h = decoderBlocks14.call(decoderUp14.call(Upsample(h)));
         h = decoderUp28.call(Upsample(h));
         h = decoderOutput.call(nn.functional.silu(decoderNorm.call(h)));
+        // Cropped before the sigmoid, which acts pixel by pixel: the same result, without the 32×32 border's exponentials.
+        if (Options.IsSpatial)
+            h = h.narrow(2, SpatialPadding, 28).narrow(3, SpatialPadding, 28);
         return sigmoid(h).MoveToOuterDisposeScope();
     }
 

@@ -13,7 +13,7 @@ public class ParameterInitializationTests
 {
     private static bool Identical(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.equal(b).all().item<bool>();
 
-    public static TheoryData<string> Networks => new() { "mlp-embedding", "mlp-one-hot", "linear", "classifier", "vae" };
+    public static TheoryData<string> Networks => new() { "mlp-embedding", "mlp-one-hot", "linear", "classifier", "vae", "spatial-vae" };
 
     private static nn.Module Build(string name) => name switch
     {
@@ -23,6 +23,7 @@ public class ParameterInitializationTests
         "linear" => new LinearVectorField(new FieldConfig(Kind: "linear", Dim: 2)),
         "classifier" => new DigitClassifier(new ClassifierOptions { Channels = 4, Features = 16 }),
         "vae" => new ConvVae(new VaeOptions { Channels = 8, LatentDim = 4, BlocksPerResolution = 1 }),
+        "spatial-vae" => new ConvVae(new VaeOptions { Channels = 8, LatentChannels = 2, BlocksPerResolution = 1 }),
         _ => throw new ArgumentException(name),
     };
 

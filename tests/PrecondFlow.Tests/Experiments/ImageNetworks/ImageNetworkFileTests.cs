@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using PrecondFlow.Images;
 using static TorchSharp.torch;
 
@@ -42,6 +43,44 @@ public class ImageNetworkFileTests : IDisposable
         using var _ = no_grad();
         Assert.True(vae.call(x).Equals(loaded.call(x)));
         Assert.Equal(SmallVae, loaded.Options);
+    }
+
+    [Fact]
+    public void A_saved_spatial_vae_loads_back_with_identical_outputs_and_its_latent_grid()
+    {
+        var spatial = SmallVae with { LatentChannels = 4 };
+        manual_seed(5);
+        var vae = new ConvVae(spatial);
+        vae.eval();
+        var path = Path.Combine(folder, "spatial-vae");
+        ImageNetworkFile.Save(path, vae);
+        var loaded = ImageNetworkFile.LoadVae(path);
+        var (x, _) = SyntheticShapes.Make(4, seed: 6);
+        using var _ = no_grad();
+        Assert.True(vae.call(x).Equals(loaded.call(x)));
+        Assert.True(vae.Encode(x).Mean.Equals(loaded.Encode(x).Mean));
+        Assert.Equal(spatial, loaded.Options);
+        Assert.Equal(new[] { 4, 8, 8 }, loaded.LatentShape);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(null)]
+    public void A_spatial_vae_whose_recorded_latent_channels_were_changed_is_refused(int? recorded)
+    {
+        var path = Path.Combine(folder, "spatial-vae");
+        ImageNetworkFile.Save(path, new ConvVae(SmallVae with { LatentChannels = 4 }));
+        var manifest = Path.Combine(path, ImageNetworkFile.ManifestFile);
+        var json = JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
+        var settings = json["settings"]!.AsObject();
+        // null: the field dropped, which reads as a flat latent.
+        if (recorded is { } channels)
+            settings["latent_channels"] = channels;
+        else
+            settings.Remove("latent_channels");
+        File.WriteAllText(manifest, json.ToJsonString());
+        var error = Assert.Throws<InvalidDataException>(() => ImageNetworkFile.LoadVae(path));
+        Assert.Contains(ImageNetworkFile.WeightsFile, error.Message);
     }
 
     [Fact]

@@ -38,6 +38,25 @@ public class VaeTrainingTests
     }
 
     [Fact]
+    public void Training_lowers_the_loss_and_the_reconstruction_error_with_a_spatial_latent_too()
+    {
+        var spatial = Tiny with { LatentChannels = 4 };
+        var (x, _) = SyntheticShapes.Make(64, seed: 1);
+        manual_seed(2);
+        double before = VaeTraining.ReconstructionError(new ConvVae(spatial), x);
+        var result = VaeTraining.Train(x, SmallClassifier(), spatial, seed: 3);
+        double after = VaeTraining.ReconstructionError(result.Vae, x);
+        Assert.True(after < 0.5 * before, $"reconstruction error {before:F4} → {after:F4}");
+        var first = result.LossTrace[0];
+        var last = result.LossTrace[^1];
+        Assert.True(last.Total < first.Total && last.Mse < first.Mse, $"loss {first} → {last}");
+        // The KL term sums over all 4·8·8 latent numbers.
+        Assert.True(last.Kl > 0);
+        Assert.Equal(last.Mse + spatial.PerceptualWeight * last.Perceptual + spatial.KlWeight * last.Kl, last.Total, 1e-5);
+        Assert.Equal(new long[] { 64, 256 }, VaeTraining.EncodeMeans(result.Vae, x).shape);
+    }
+
+    [Fact]
     public void The_same_seed_gives_bit_identical_weights()
     {
         var (x, _) = SyntheticShapes.Make(32, seed: 4);
