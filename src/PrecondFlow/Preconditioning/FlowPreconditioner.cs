@@ -173,7 +173,17 @@ public sealed class FlowPreconditioner : IFittablePreconditioner, IDataParallelF
     private Tensor Solve(Tensor x, Tensor? labels, double from, double to)
     {
         using var noGrad = x.requires_grad ? null : no_grad();
-        return NewSolver().Integrate(Dynamics(x, labels), x, from, to).Final;
+        long rows = x.shape[0];
+        if (Options.MapBatchSize is not { } size || rows <= size)
+            return NewSolver().Integrate(Dynamics(x, labels), x, from, to).Final;
+        var pieces = new List<Tensor>();
+        for (long start = 0; start < rows; start += size)
+        {
+            long end = Math.Min(rows, start + size);
+            var piece = x.slice(0, start, end, 1);
+            pieces.Add(NewSolver().Integrate(Dynamics(piece, labels?.slice(0, start, end, 1)), piece, from, to).Final);
+        }
+        return cat(pieces, 0);
     }
 
     private Solvers.Dynamics Dynamics(Tensor x, Tensor? labels)

@@ -24,6 +24,10 @@ namespace PrecondFlow.Preconditioning;
 /// <param name="Field">The velocity field's architecture when it is not the MLP of <paramref name="Hidden"/> and
 /// <paramref name="Activation"/>: e.g. a UNet (<c>Kind = "unet"</c> with its <c>ImageShape</c>) for images, as the paper's
 /// Table 3 uses the main flow's UNet. Its <c>Dim</c> and <c>NumClasses</c> are replaced by the preconditioner's.</param>
+/// <param name="MapBatchSize">P(x) and P⁻¹(z) solve at most this many points at a time (rows are independent, so a fixed-step
+/// solver gives the same points either way; dopri5 chooses its steps per solve); null solves all at once. A UNet's activations
+/// for thousands of points at once are hundreds of megabytes each and run several times slower per point here than in
+/// pieces of about a thousand.</param>
 public sealed record FlowPreconditionerOptions(
     int[]? Hidden = null,
     string Activation = "tanh",
@@ -38,7 +42,8 @@ public sealed record FlowPreconditionerOptions(
     int HutchinsonProbes = 8,
     int ExactLogDetUpToDimension = 8,
     long Seed = 0,
-    FieldConfig? Field = null)
+    FieldConfig? Field = null,
+    int? MapBatchSize = null)
 {
     /// <summary>Hidden widths, defaulting to two layers of 10.</summary>
     public int[] HiddenWidths => Hidden ?? new[] { 10, 10 };
@@ -64,6 +69,8 @@ public sealed record FlowPreconditionerOptions(
             throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "The batch size must be at least 1.");
         if (!(LearningRate > 0))
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be positive.");
+        if (MapBatchSize is < 1)
+            throw new ArgumentOutOfRangeException(nameof(MapBatchSize), MapBatchSize, "Solve at least one point at a time, or give none to solve all at once.");
         if (HutchinsonProbes < 1)
             throw new ArgumentOutOfRangeException(nameof(HutchinsonProbes), HutchinsonProbes, "Use at least one Hutchinson probe.");
         _ = OdeSolvers.Create(Solver, SolverSteps, Adaptive);

@@ -21,6 +21,7 @@ public sealed record Narrative(IReadOnlyList<string> Introduction, IReadOnlyList
     public static Narrative For(ExperimentResult result) => result.Options switch
     {
         Table2Setup setup => Table2Narrative.Write(result, setup),
+        Table3Setup setup => Table3Narrative.Write(result, setup),
         _ => Empty,
     };
 }
