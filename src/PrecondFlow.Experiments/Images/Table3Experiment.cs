@@ -34,14 +34,14 @@ public static class Table3Experiment
         "held-out set, as many samples as B has images, generated with B's labels)");
 
     public static readonly MetricInfo Precision = new("precision", "precision",
-        "share of the samples that lie inside the k-nearest-neighbour balls (k = 3) of half B's features: how many samples look real (higher is better)");
+        "share of the samples that lie inside the k-nearest-neighbour balls (k = 3) of half B's features: how many samples look real", HigherIsBetter: true);
 
     public static readonly MetricInfo Recall = new("recall", "recall",
         "share of half B's images that lie inside the k-nearest-neighbour balls of the samples' features: how much of the data the " +
-        "samples cover (higher is better)");
+        "samples cover", HigherIsBetter: true);
 
     public static readonly MetricInfo Accuracy = new("accuracy", "accuracy",
-        "share of the samples the classifier assigns to the class they were generated for (higher is better)");
+        "share of the samples the classifier assigns to the class they were generated for", HigherIsBetter: true);
 
     public static readonly MetricInfo PushforwardKappa = new("kappa_pushforward", "κ(Cov P(x))",
         "condition number of the covariance of the training points after the preconditioner, P(x): what the main flow regresses on " +

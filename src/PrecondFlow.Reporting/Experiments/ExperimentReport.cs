@@ -99,7 +99,10 @@ public static class ExperimentReport
         if (result.NoiseFloor.Count > 0)
             md.Append("The *noise floor* row compares two independent samples of the true distribution, of the same sizes as in the " +
                 "measurement: what a perfect model would score. Differences between arms that are small against it are sampling noise.\n\n");
-        md.Append("Lower is better in every column. What each column measures:\n\n");
+        var higher = result.Metrics.Where(m => m.HigherIsBetter).Select(m => m.Label).ToArray();
+        md.Append(higher.Length == 0
+            ? "Lower is better in every column. What each column measures:\n\n"
+            : $"Lower is better, except for {string.Join(", ", higher)}, where higher is better. What each column measures:\n\n");
         foreach (var metric in result.Metrics)
             md.Append($"- **{metric.Label}**: {metric.Description}.\n");
         md.Append('\n');

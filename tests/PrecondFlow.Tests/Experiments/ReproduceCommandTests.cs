@@ -66,7 +66,16 @@ public class ReproduceCommandTests : IDisposable
     {
         var outcome = CliRunner.Run("reproduce", "fig2", "--quick", "--dataset", "mnist", "--out", Out);
         Assert.Equal(2, outcome.ExitCode);
-        Assert.Contains("table2 only", outcome.Error);
+        Assert.Contains("table2 and table3 only", outcome.Error);
+        Assert.False(Directory.Exists(Out));
+    }
+
+    [Fact]
+    public void TheSpaceOptionIsRejectedOutsideTableThree()
+    {
+        var outcome = CliRunner.Run("reproduce", "table2", "--quick", "--space", "pixels", "--out", Out);
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("--space applies to table3 only", outcome.Error);
         Assert.False(Directory.Exists(Out));
     }
 

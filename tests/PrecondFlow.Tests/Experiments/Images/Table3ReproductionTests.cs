@@ -26,12 +26,16 @@ public class Table3ReproductionTests(TinyTable3 runs) : IClassFixture<TinyTable3
         foreach (var arm in result.Arms)
         {
             Assert.Equal([0L, 1L], arm.Runs.Select(r => r.Seed));
-            foreach (var metric in Table3Experiment.Metrics)
+            foreach (var metric in Table3Experiment.Metrics.Where(m => m != Table3Experiment.PushforwardKappa))
                 Assert.All(arm.Values(metric.Key), v => Assert.True(double.IsFinite(v), $"{arm.Name} {metric.Key} = {v}"));
             Assert.All(arm.Values(Table3Experiment.Fid.Key), v => Assert.True(v > -1e-6));
             foreach (var share in new[] { Table3Experiment.Precision, Table3Experiment.Recall, Table3Experiment.Accuracy })
                 Assert.All(arm.Values(share.Key), v => Assert.InRange(v, 0, 1));
-            Assert.All(arm.Values(Table3Experiment.PushforwardKappa.Key), v => Assert.True(v >= 1));
+            // κ of the raw pixels is infinite: some border pixels never vary in 300 images, so their covariance is singular.
+            // Every preconditioner here removes that (the flow moves every pixel; whitening is shrunk).
+            Assert.All(arm.Values(Table3Experiment.PushforwardKappa.Key), v => Assert.True(v >= 1, $"{arm.Name} κ = {v}"));
+            if (arm.Name != "none" || space == "latent")
+                Assert.All(arm.Values(Table3Experiment.PushforwardKappa.Key), v => Assert.True(double.IsFinite(v), $"{arm.Name} κ = {v}"));
         }
     }
 
