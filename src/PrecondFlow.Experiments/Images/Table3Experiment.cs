@@ -111,12 +111,11 @@ public static class Table3Experiment
     private static string Description(string arm, Table3Options options, FlowSpace space, long count)
     {
         var flow = options.Flow;
-        int classes = 10;
         return arm switch
         {
             "none" => $"class-conditional flow matching from N(0, I) to the {space.Name}",
             "flow" => $"P is a class-conditional flow-matching UNet identical to the main flow's, trained for {flow.PreconditionerFraction:P0} " +
-                $"of its epochs ({flow.Preconditioner(space.Shape, classes, count).Steps} steps) and stopped early, integrated with RK4 in " +
+                $"of its epochs ({flow.Steps(flow.Epochs * flow.PreconditionerFraction, count)} steps) and stopped early, integrated with RK4 in " +
                 $"{flow.PreconditionerSolverSteps} steps, followed by the matching-point operator: one mean and scale per channel, so that " +
                 "what the main flow regresses on has the scale of its N(0, I) base",
             "class-whiten" => $"per class k, z = Σ_k^(−½)(x − μ_k) in closed form, covariances shrunk by γ = {flow.WhiteningShrinkage} " +
@@ -133,7 +132,8 @@ public static class Table3Experiment
     };
 
     /// <summary>Points of P(x) the matching-point operator's moments are fitted on: 2 048 points hold about 130 000 values per
-    /// channel of a 4×8×8 latent, so the fitted scales are within about 1% of the whole set's, at a fifth of a pass over 10 000.</summary>
+    /// channel of a 4×8×8 latent (2 048 independent images), so the fitted scales are within a few percent of the whole set's, at a
+    /// fifth of a pass over 10 000.</summary>
     private const int MatchingSample = 2048;
 
     /// <summary>
