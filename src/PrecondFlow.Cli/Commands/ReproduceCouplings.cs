@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using PrecondFlow.Cli.Console;
+using PrecondFlow.Devices;
 using PrecondFlow.Experiments.Couplings;
 using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Reporting.Couplings;
@@ -25,7 +26,7 @@ internal static class ReproduceCouplings
         var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
         int? threadCount = parse.GetValue(threads);
         if (threadCount is { } count)
-            TorchSharp.torch.set_num_threads(count);
+            IntraOpThreads.Set(count);
         var runtime = new
         {
             runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)),

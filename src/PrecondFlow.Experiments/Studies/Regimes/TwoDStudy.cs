@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Devices;
 using PrecondFlow.Experiments.TwoD.Internal;
+using PrecondFlow.Experiments.TwoD;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Experiments.Studies.Regimes;
@@ -41,7 +42,7 @@ public static class TwoDStudy
         settings.Validate();
         var clock = Stopwatch.StartNew();
         progress ??= IExperimentProgress.None;
-        set_num_threads(settings.IntraOpThreads);
+        IntraOpThreads.Set(settings.IntraOpThreads);
         if (launcher is null || settings.Workers == 1)
         {
             var results = regimes.Select(r => new RegimeResult(r, ConvergenceStudy.Run(r.Options, r.Data, device,
@@ -90,7 +91,7 @@ public static class TwoDStudy
         IExperimentProgress? progress = null, IStudyObserver? observer = null)
     {
         settings.Validate();
-        set_num_threads(settings.IntraOpThreads);
+        IntraOpThreads.Set(settings.IntraOpThreads);
         progress ??= IExperimentProgress.None;
         var regime = TwoDExperiments.Regimes(experiment, settings).SingleOrDefault(r => r.Id == job.RegimeId)
             ?? throw new ArgumentException($"{experiment} has no regime '{job.RegimeId}'.", nameof(job));
