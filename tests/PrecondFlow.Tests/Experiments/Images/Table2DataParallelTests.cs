@@ -16,20 +16,23 @@ public sealed class Table2DataParallelTests(TinyTable2Ranks runs, ITestOutputHel
     /// How far a metric of two ranks may be from one process's. Averaging two half-batch gradients instead of taking one
     /// batch's mean reorders float32 sums, and the convolutions of a half batch round differently from a whole one's; AdamW
     /// divides each gradient by its own running RMS, so a component at rounding level becomes a full-size step, and these
-    /// differences pass through the classifier, the VAE, its latents and the flows. Here the ranks are threads of one process,
-    /// and oneDNN is switched off process-wide while any thread back-propagates, so the other rank's forward convolutions run
-    /// on either kernel depending on timing: the difference varies from run to run. Measured over five runs: the FID at most
-    /// 7.2·10⁻⁴ relatively (every arm alike: the classifier's features of the held-out images move too), the latent FD at most
-    /// 9·10⁻⁵ and κ(Cov P(x)) at most 1.3·10⁻⁴; the class error never moved (one run of a variant with a 16-channel VAE reached
-    /// 5·10⁻³ in the FID). The bounds leave a factor of 15 on these measurements, and the latent FD's and κ's bounds stay an order of
-    /// magnitude below the differences between the two seeds (2 % and 12 %); the class error may differ by two of the
+    /// differences pass through the classifier, the VAE, its latents and the flows. The FID amplifies them most: this
+    /// budget's classifier (20 steps) is barely trained, and its features of the held-out images move too, so every arm's
+    /// FID moves alike. Here the ranks are threads of one process, and oneDNN is switched off process-wide while any thread
+    /// back-propagates, so the other rank's forward convolutions run on either kernel depending on timing: the difference
+    /// varies from run to run. Measured over seven runs: the FID at most 5.8·10⁻³ relatively (7·10⁻⁴ in most runs), the
+    /// latent FD at most 1.5·10⁻⁴, κ(Cov P(x)) at most 5.6·10⁻⁴, the class error never (with oneDNN off throughout, the
+    /// runs repeat exactly and give 5.3·10⁻³, 2·10⁻⁴ and 8.9·10⁻⁴). The bounds leave a factor of 3.4 on the FID and
+    /// of 5.6 to 33 on the others. The latent FD's and κ's bounds stay well below the differences between the two seeds
+    /// (2 % to 8 % and 12 %), so a rank that trained or sampled something else fails; the FID's does not (the two seeds'
+    /// FIDs are 0.3 % apart at this budget), it bounds gross breakage only. The class error may differ by two of the
     /// hundred samples compared.
     /// </summary>
     private static double Tolerance(string metric, double value) => metric switch
     {
-        "fid" => 1e-2 * Math.Abs(value),
+        "fid" => 2e-2 * Math.Abs(value),
         "class_error" => 0.02,
-        _ => 2e-3 * Math.Abs(value),
+        _ => 5e-3 * Math.Abs(value),
     };
 
     [Fact]
