@@ -58,7 +58,7 @@ public static class ImageNetworkCache
         IExperimentProgress? progress = null, ICommunicator? communicator = null)
     {
         progress ??= IExperimentProgress.None;
-        var run = new Run(communicator ?? SingleProcess.Instance, device, progress);
+        var run = new Preparation(communicator ?? SingleProcess.Instance, device, progress);
         string trainKey = Fingerprint(data.Train), testKey = Fingerprint(data.Test);
         string classifierKey = Key("classifier", trainKey, testKey, options.Classifier, options.NetworkSeed);
         string vaeKey = Key("vae", trainKey, testKey, classifierKey, options.Vae, options.NetworkSeed);
@@ -94,7 +94,7 @@ public static class ImageNetworkCache
     }
 
     /// <summary>Where the networks are made: the processes, which of them writes, the device, the progress display.</summary>
-    private sealed record Run(ICommunicator Communicator, Device Device, IExperimentProgress Progress)
+    private sealed record Preparation(ICommunicator Communicator, Device Device, IExperimentProgress Progress)
     {
         public bool Writes => Communicator.Rank == 0;
 
@@ -112,7 +112,7 @@ public static class ImageNetworkCache
             : Json.Deserialize<T>(RootBroadcast.Text(Communicator, value is null ? null : Json.Serialize(value)));
     }
 
-    private static (DigitClassifier, ClassifierEntry, bool) Classifier(string folder, ClassifierSettings settings, Run run,
+    private static (DigitClassifier, ClassifierEntry, bool) Classifier(string folder, ClassifierSettings settings, Preparation run,
         Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels)
     {
         if (run.Cached(folder))
@@ -141,7 +141,7 @@ public static class ImageNetworkCache
         return (trained.Classifier, entry, false);
     }
 
-    private static (ConvVae, VaeEntry, bool) Vae(string folder, VaeSettings settings, Run run, DigitClassifier classifier,
+    private static (ConvVae, VaeEntry, bool) Vae(string folder, VaeSettings settings, Preparation run, DigitClassifier classifier,
         Tensor trainImages, Tensor testImages)
     {
         if (run.Cached(folder))
