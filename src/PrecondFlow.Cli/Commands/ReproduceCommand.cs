@@ -93,15 +93,20 @@ internal static class ReproduceCommand
         };
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
+        var distributed = new DistributedLaunch();
 
         var command = new Command("reproduce",
-            "Reproduce one of the paper's experiments: train every arm for every seed and write results.json, PNG figures and report.md.")
+            "Reproduce one of the paper's experiments: train every arm for every seed and write results.json, PNG figures and report.md. " +
+            "table2 also runs under mpiexec -n N: the networks and flows train data-parallel, sampling and measuring are shared; rank 0 writes.")
         {
             experiment, seeds, quick, output, threads, workers, batchedSeeds, dataset, dataDir, cacheDir, paper, space, tensorboard, device, libtorch,
         };
-        command.SetAction(parse => CommandRunner.Run(() =>
+        distributed.AddTo(command);
+        command.SetAction(parse => distributed.Run(parse, communicator =>
         {
             string name = parse.GetValue(experiment)!;
+            if (communicator.WorldSize > 1 && name != Table2Experiment.Id)
+                throw OnlyOneProcess(name, communicator.WorldSize);
             bool images = name == Table2Experiment.Id || name == Table3Experiment.Id;
             bool table3 = name == Table3Experiment.Id;
             if (!table3 && Given(parse, space))
@@ -135,6 +140,8 @@ internal static class ReproduceCommand
                 IntraOpThreads.Set(count);
             var runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch));
             var ompNumThreads = ProcessEnvironment.OmpNumThreads;
+            // Under MPI every process runs table2 and gets the same result; rank 0 alone shows progress and writes.
+            bool writes = communicator.Rank == 0;
             var result = ProgressDisplay.Run(stages =>
             {
                 if (table3)
@@ -144,11 +151,14 @@ internal static class ReproduceCommand
                         Table3Reproduction.Runtime(runtime, ompNumThreads, table3Settings));
                     return result3;
                 }
-                var run = Table2Reproduction.Run(imageSettings, dev, new StageProgress(stages));
-                ExperimentReport.Write(folder, run, Table2Reproduction.Command(imageSettings),
-                    Table2Reproduction.Runtime(runtime, ompNumThreads, imageSettings));
+                var run = Table2Reproduction.Run(imageSettings, dev, new StageProgress(stages), communicator: communicator);
+                if (writes)
+                    ExperimentReport.Write(folder, run, Table2Reproduction.Command(imageSettings),
+                        Table2Reproduction.Runtime(runtime, ompNumThreads, imageSettings, communicator));
                 return run;
-            });
+            }, visible: writes);
+            if (!writes)
+                return 0;
 
             var table = new Table().Title(Markup.Escape(result.Title)).AddColumn("arm");
             foreach (var metric in result.Metrics)
@@ -194,6 +204,15 @@ internal static class ReproduceCommand
         AnsiConsole.MarkupLine($"report in [bold]{Markup.Escape(Path.Combine(folder, TwoDStudyReport.ReportFile))}[/] ({result.WallSeconds:F0} s)");
         return 0;
     }
+
+    /// <summary>An experiment other than table2 started as several processes.</summary>
+    private static ArgumentException OnlyOneProcess(string name, int worldSize) => new(
+        $"reproduce {name} runs as one process, but {worldSize} were started: only table2 runs data-parallel under mpiexec. " +
+        (name == Table3Experiment.Id
+            ? "Run table3 without mpiexec."
+            : name == CouplingsExperiment.Id
+                ? "Run couplings without mpiexec."
+                : $"Run {name} without mpiexec; it spreads its jobs over processes of its own (--workers)."));
 
     /// <summary>True when the user wrote <paramref name="option"/> on the command line (not just its default).</summary>
     private static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using PrecondFlow.Data;
 using PrecondFlow.Data.Images;
+using PrecondFlow.Distributed;
+using PrecondFlow.Experiments.Images.Internal;
 using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Images;
 using PrecondFlow.IO;
@@ -48,10 +50,15 @@ public static class ImageNetworkCache
     private sealed record VaeSettings(string TrainImages, string TestImages, string Classifier, VaeOptions Vae, long NetworkSeed);
 
     /// <summary>Trains (or reuses) the classifier and the VAE for <paramref name="data"/> and encodes its images.</summary>
+    /// <param name="communicator">The processes of a data-parallel run (default: this process alone). They train both
+    /// networks data-parallel and encode their shares of the images; rank 0 alone decides whether an entry is complete, reads
+    /// and writes the cache, and hands what it read (weights, measurements, latents) to the others, whose cache folder may be
+    /// on another disk.</param>
     public static ImageNetworks Prepare(ImageDataSplit data, Table2Options options, string cacheDir, Device device,
-        IExperimentProgress? progress = null)
+        IExperimentProgress? progress = null, ICommunicator? communicator = null)
     {
         progress ??= IExperimentProgress.None;
+        var run = new Preparation(communicator ?? SingleProcess.Instance, device, progress);
         string trainKey = Fingerprint(data.Train), testKey = Fingerprint(data.Test);
         string classifierKey = Key("classifier", trainKey, testKey, options.Classifier, options.NetworkSeed);
         string vaeKey = Key("vae", trainKey, testKey, classifierKey, options.Vae, options.NetworkSeed);
@@ -65,70 +72,106 @@ public static class ImageNetworkCache
         using var testLabels = data.Test.LabelsTensor(device);
 
         var (classifier, classifierEntry, classifierReused) = Classifier(classifierFolder,
-            new ClassifierSettings(trainKey, testKey, options.Classifier, options.NetworkSeed), device, progress,
+            new ClassifierSettings(trainKey, testKey, options.Classifier, options.NetworkSeed), run,
             trainImages, trainLabels, testImages, testLabels);
         var (vae, vaeEntry, vaeReused) = Vae(vaeFolder, new VaeSettings(trainKey, testKey, classifierKey, options.Vae, options.NetworkSeed),
-            device, progress, classifier, trainImages, testImages);
+            run, classifier, trainImages, testImages);
 
-        // Read back from the cache even right after writing it, so that a fresh run and a cached one use the same bytes.
-        var entry = FolderManifest.Read(vaeFolder, EntryFile, "cache entry");
-        var trainLatents = NpyFile.Read(entry.File(TrainLatentsFile));
-        var testLatents = NpyFile.Read(entry.File(TestLatentsFile));
+        // Read back from the cache even right after writing it, so that a fresh run and a cached one use the same bytes;
+        // rank 0 reads, and every other process receives those bytes.
+        Tensor? trainLatents = null, testLatents = null;
+        if (run.Writes)
+        {
+            var entry = FolderManifest.Read(vaeFolder, EntryFile, "cache entry");
+            trainLatents = NpyFile.Read(entry.File(TrainLatentsFile));
+            testLatents = NpyFile.Read(entry.File(TestLatentsFile));
+        }
+        trainLatents = RootBroadcast.Tensor(run.Communicator, trainLatents);
+        testLatents = RootBroadcast.Tensor(run.Communicator, testLatents);
         var report = new ImageNetworksReport(classifierEntry.Accuracy, classifierEntry.Seconds, classifierEntry.Loss, classifierReused,
             vaeEntry.ReconstructionMse, vaeEntry.Seconds, vaeEntry.Loss, vaeReused, vaeEntry.LatentStd, classifierFolder, vaeFolder);
         return new ImageNetworks(classifier, vae, report, trainLatents, testLatents);
     }
 
-    private static (DigitClassifier, ClassifierEntry, bool) Classifier(string folder, ClassifierSettings settings, Device device,
-        IExperimentProgress progress, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels)
+    /// <summary>Where the networks are made: the processes, which of them writes, the device, the progress display.</summary>
+    private sealed record Preparation(ICommunicator Communicator, Device Device, IExperimentProgress Progress)
     {
-        if (Complete(folder))
+        public bool Writes => Communicator.Rank == 0;
+
+        public DataParallel? Parallel { get; } = Communicator.WorldSize > 1 ? new DataParallel(Communicator) : null;
+
+        public Shards Shards { get; } = new(Communicator);
+
+        /// <summary>Whether <paramref name="folder"/> holds a complete entry, as rank 0 sees it, on every process: every
+        /// process then takes the same branch (one that trained while the others loaded would leave them waiting).</summary>
+        public bool Cached(string folder) => RootBroadcast.Flag(Communicator, Writes && Complete(folder));
+
+        /// <summary>Rank 0's <paramref name="value"/> on every process (one process: the value itself).</summary>
+        public T FromRoot<T>(T? value) where T : class => Communicator.WorldSize == 1
+            ? value!
+            : Json.Deserialize<T>(RootBroadcast.Text(Communicator, value is null ? null : Json.Serialize(value)));
+    }
+
+    private static (DigitClassifier, ClassifierEntry, bool) Classifier(string folder, ClassifierSettings settings, Preparation run,
+        Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels)
+    {
+        if (run.Cached(folder))
         {
-            var cached = ReadEntry(folder, ClassifierKind, settings).State<ClassifierEntry>();
-            return (Moved(ImageNetworkFile.LoadClassifier(Path.Combine(folder, NetworkFolder)), device), cached, true);
+            // Rank 0 reads the entry; the others build the same network and receive its weights and measurements.
+            var cached = run.FromRoot(run.Writes ? ReadEntry(folder, ClassifierKind, settings).State<ClassifierEntry>() : null);
+            var network = run.Writes ? ImageNetworkFile.LoadClassifier(Path.Combine(folder, NetworkFolder)) : new DigitClassifier(settings.Classifier);
+            RootBroadcast.Module(run.Communicator, network);
+            return (Moved(network, run.Device), cached, true);
         }
 
-        var stage = progress.AddStage("FID classifier", 1);
+        var stage = run.Progress.AddStage("FID classifier", 1);
         var trained = ClassifierTraining.Train(trainImages, trainLabels, settings.Classifier, settings.NetworkSeed,
-            new StageRelay(stage, "train"));
+            new StageRelay(stage, "train"), run.Parallel);
         stage.Report((1, "testing"));
+        // Data-parallel processes hold the same weights, bit for bit (the training loop compares them), so each measures alike.
         double accuracy = ClassifierTraining.Accuracy(trained.Classifier, testImages, testLabels);
         var entry = new ClassifierEntry(accuracy, trained.Seconds, trained.LossTrace);
-        AtomicFile.WriteFolder(folder, staging =>
-        {
-            ImageNetworkFile.Save(Path.Combine(staging, NetworkFolder), trained.Classifier);
-            FolderManifest.Write(staging, EntryFile, ClassifierKind, settings, entry, fileNames: []);
-        });
+        if (run.Writes)
+            AtomicFile.WriteFolder(folder, staging =>
+            {
+                ImageNetworkFile.Save(Path.Combine(staging, NetworkFolder), trained.Classifier);
+                FolderManifest.Write(staging, EntryFile, ClassifierKind, settings, entry, fileNames: []);
+            });
         stage.Report((1, $"test accuracy {accuracy:P2}"));
         return (trained.Classifier, entry, false);
     }
 
-    private static (ConvVae, VaeEntry, bool) Vae(string folder, VaeSettings settings, Device device, IExperimentProgress progress,
-        DigitClassifier classifier, Tensor trainImages, Tensor testImages)
+    private static (ConvVae, VaeEntry, bool) Vae(string folder, VaeSettings settings, Preparation run, DigitClassifier classifier,
+        Tensor trainImages, Tensor testImages)
     {
-        if (Complete(folder))
+        if (run.Cached(folder))
         {
-            var cached = ReadEntry(folder, VaeKind, settings).State<VaeEntry>();
-            return (Moved(ImageNetworkFile.LoadVae(Path.Combine(folder, NetworkFolder)), device), cached, true);
+            var cached = run.FromRoot(run.Writes ? ReadEntry(folder, VaeKind, settings).State<VaeEntry>() : null);
+            var network = run.Writes ? ImageNetworkFile.LoadVae(Path.Combine(folder, NetworkFolder)) : new ConvVae(settings.Vae);
+            RootBroadcast.Module(run.Communicator, network);
+            return (Moved(network, run.Device), cached, true);
         }
 
-        var stage = progress.AddStage("VAE", 1);
-        var trained = VaeTraining.Train(trainImages, classifier, settings.Vae, settings.NetworkSeed, new StageRelay(stage, "train"));
+        var stage = run.Progress.AddStage("VAE", 1);
+        var trained = VaeTraining.Train(trainImages, classifier, settings.Vae, settings.NetworkSeed, new StageRelay(stage, "train"),
+            run.Parallel);
         stage.Report((1, "encoding"));
         double mse = VaeTraining.ReconstructionError(trained.Vae, testImages);
-        using var trainLatents = VaeTraining.EncodeMeans(trained.Vae, trainImages).cpu();
-        using var testLatents = VaeTraining.EncodeMeans(trained.Vae, testImages).cpu();
+        // Each process encodes its share of the images; the latents are gathered whole on every process.
+        using var trainLatents = run.Shards.Map(trainImages, x => VaeTraining.EncodeMeans(trained.Vae, x)).cpu();
+        using var testLatents = run.Shards.Map(testImages, x => VaeTraining.EncodeMeans(trained.Vae, x)).cpu();
         double latentStd;
         using (var std = trainLatents.std(0))
             latentStd = std.mean().item<float>();
         var entry = new VaeEntry(mse, trained.Seconds, trained.LossTrace.Select(p => new LossPoint(p.Step, p.Total)).ToArray(), latentStd);
-        AtomicFile.WriteFolder(folder, staging =>
-        {
-            ImageNetworkFile.Save(Path.Combine(staging, NetworkFolder), trained.Vae);
-            NpyFile.Write(Path.Combine(staging, TrainLatentsFile), trainLatents);
-            NpyFile.Write(Path.Combine(staging, TestLatentsFile), testLatents);
-            FolderManifest.Write(staging, EntryFile, VaeKind, settings, entry, [TrainLatentsFile, TestLatentsFile]);
-        });
+        if (run.Writes)
+            AtomicFile.WriteFolder(folder, staging =>
+            {
+                ImageNetworkFile.Save(Path.Combine(staging, NetworkFolder), trained.Vae);
+                NpyFile.Write(Path.Combine(staging, TrainLatentsFile), trainLatents);
+                NpyFile.Write(Path.Combine(staging, TestLatentsFile), testLatents);
+                FolderManifest.Write(staging, EntryFile, VaeKind, settings, entry, [TrainLatentsFile, TestLatentsFile]);
+            });
         stage.Report((1, $"reconstruction MSE {mse:G3}"));
         return (trained.Vae, entry, false);
     }

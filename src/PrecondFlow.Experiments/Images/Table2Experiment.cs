@@ -2,6 +2,7 @@ using System.Diagnostics;
 using PrecondFlow.Data;
 using PrecondFlow.Data.Images;
 using PrecondFlow.Diagnostics;
+using PrecondFlow.Distributed;
 using PrecondFlow.Experiments.Images.Internal;
 using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Experiments.TwoD.Internal;
@@ -79,13 +80,20 @@ public static class Table2Experiment
     };
 
     /// <summary>Runs every arm for every seed on <paramref name="data"/> with the shared <paramref name="networks"/>.</summary>
+    /// <param name="communicator">The processes of a data-parallel run (default: this process alone). They train every
+    /// preconditioner and main flow data-parallel, and each samples, decodes and classifies its share of the samples (and of
+    /// the held-out images); the shares are gathered in rank order, so that every metric is computed from the same tensors
+    /// on every process. Every process holds the same networks (<see cref="ImageNetworkCache.Prepare"/>).</param>
     public static ExperimentResult Run(Table2Options options, ImageDataSplit data, ImageNetworks networks, IReadOnlyList<long> seeds,
-        Device device, IExperimentProgress? progress = null)
+        Device device, IExperimentProgress? progress = null, ICommunicator? communicator = null)
     {
         options.Validate();
         if (seeds.Count < 1)
             throw new ArgumentException("Give at least one seed.", nameof(seeds));
         progress ??= IExperimentProgress.None;
+        communicator ??= SingleProcess.Instance;
+        var shards = new Shards(communicator);
+        var parallel = communicator.WorldSize > 1 ? new DataParallel(communicator) : null;
         var clock = Stopwatch.StartNew();
         var flow = options.Flow;
         using var testImages = data.Test.ImagesTensor(device);
@@ -97,20 +105,20 @@ public static class Table2Experiment
         int classes = data.Train.ClassNames.Count;
 
         var halves = seeds.ToDictionary(s => s, s => new HeldOutHalves(testImages, testLabels, testLatents, networks.Classifier,
-            HalvingSeed(s)));
+            HalvingSeed(s), shards));
         try
         {
             var (arms, pictures) = ArmRuns.Run<ArmPictures>(progress, Id, Arms, seeds,
                 arm => (FitSteps(arm, flow, train.Count), flow.Training(train.Count, 0).Steps),
-                (arm, seed, bar, keep) => RunSeed(arm, seed, options, train, halves[seed], networks, device, bar, keep),
+                (arm, seed, bar, keep) => RunSeed(arm, seed, options, train, halves[seed], networks, device, bar, keep, shards, parallel),
                 Label, arm => Description(arm, flow, train.Count));
             var floor = new Dictionary<string, IReadOnlyList<double>>
             {
                 [Fid.Key] = seeds.Select(s => FrechetDistance.Compute(halves[s].FeaturesA, halves[s].FeaturesB)).ToArray(),
-                [ClassError.Key] = seeds.Select(s => ImageBatches.ErrorRate(networks.Classifier, halves[s].ImagesB, halves[s].LabelsB)).ToArray(),
+                [ClassError.Key] = seeds.Select(s => ErrorRate(shards, networks.Classifier, halves[s].ImagesB, halves[s].LabelsB)).ToArray(),
                 [LatentFd.Key] = seeds.Select(s => FrechetDistance.Compute(halves[s].LatentsA, halves[s].LatentsB)).ToArray(),
             };
-            var references = References(networks, halves[seeds[0]]);
+            var references = References(networks, halves[seeds[0]], shards);
             var reconstructions = Reconstructions(networks.Vae, data.Test, device);
             var setup = new Table2Setup(options, data.Name, data.Train.Count, data.Test.Count, networks.TrainLatents.shape[1],
                 train.Count, halves[seeds[0]].Count, networks.Report.ClassifierAccuracy);
@@ -131,8 +139,17 @@ public static class Table2Experiment
 
     private static long SamplingSeed(long seed) => 3_000_017 + seed;
 
+    /// <summary>The share of <paramref name="images"/> the classifier does not assign to <paramref name="labels"/>, each
+    /// process classifying its rows.</summary>
+    private static double ErrorRate(Shards shards, DigitClassifier classifier, Tensor images, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        return ImageBatches.ErrorRate(shards.Map(images, x => ImageBatches.Predict(classifier, x)), labels);
+    }
+
     private static (SeedRun Run, ArmPictures? Pictures, long Parameters) RunSeed(string arm, long seed, Table2Options options,
-        PointCloud train, HeldOutHalves halves, ImageNetworks networks, Device device, ArmProgress bar, bool keepPictures)
+        PointCloud train, HeldOutHalves halves, ImageNetworks networks, Device device, ArmProgress bar, bool keepPictures,
+        Shards shards, DataParallel? parallel)
     {
         using var scope = NewDisposeScope();
         var flow = options.Flow;
@@ -146,19 +163,25 @@ public static class Table2Experiment
         };
         var field = MainFlow.Create(spec, seed, device);
         using var model = PreconditionedModel.Train(train, preconditioner, field, spec, flow.Training(train.Count, seed),
-            bar.Fitting(), bar.Training());
+            bar.Fitting(), bar.Training(), parallel: parallel);
 
         bar.Status("sampling", afterTraining: true);
         var clock = Stopwatch.StartNew();
         var sampling = flow.Sampling();
-        var latents = model.Sample(halves.Count, sampling, SamplingSeed(seed), device, halves.LabelsB).Points;
-        var images = ImageBatches.Decode(networks.Vae, latents);
+        // Each process samples its rows of the base noise drawn whole (a fixed-step solver: then the rows are those of one
+        // process), decodes and classifies them; the latents, features and predicted classes are gathered in rank order.
+        var rows = sampling.RowsAreIndependent ? shards.RowsOf(halves.Count) : null;
+        var mine = model.Sample(halves.Count, sampling, SamplingSeed(seed), device, Shards.Mine(halves.LabelsB, rows), rows).Points;
+        var images = ImageBatches.Decode(networks.Vae, mine);
         bar.Status("measuring", afterTraining: true);
+        var latents = shards.Gather(mine, rows);
+        var features = shards.Gather(FrechetDistance.ExtractFeatures(networks.Classifier, images), rows);
+        var predicted = shards.Gather(ImageBatches.Predict(networks.Classifier, images), rows);
         var pushforward = model.TrainingTarget!.Points;
         var metrics = new Dictionary<string, double>
         {
-            [Fid.Key] = FrechetDistance.Compute(FrechetDistance.ExtractFeatures(networks.Classifier, images), halves.FeaturesB),
-            [ClassError.Key] = ImageBatches.ErrorRate(networks.Classifier, images, halves.LabelsB),
+            [Fid.Key] = FrechetDistance.Compute(features, halves.FeaturesB),
+            [ClassError.Key] = ImageBatches.ErrorRate(predicted, halves.LabelsB),
             [LatentFd.Key] = FrechetDistance.Compute(latents, halves.LatentsB),
             [PushforwardKappa.Key] = MainFlow.ConditionNumber(pushforward),
             ["final_loss"] = model.Trainer!.LossTrace[^1].Loss,
@@ -172,11 +195,12 @@ public static class Table2Experiment
         return (run, pictures, parameters);
     }
 
-    private static IReadOnlyList<ReferenceValue> References(ImageNetworks networks, HeldOutHalves halves)
+    private static IReadOnlyList<ReferenceValue> References(ImageNetworks networks, HeldOutHalves halves, Shards shards)
     {
         using var scope = NewDisposeScope();
-        var reconstructed = ImageBatches.Decode(networks.Vae, halves.LatentsA);
-        double reconstructionFid = FrechetDistance.Compute(FrechetDistance.ExtractFeatures(networks.Classifier, reconstructed), halves.FeaturesB);
+        var reconstructed = shards.Map(halves.LatentsA,
+            z => FrechetDistance.ExtractFeatures(networks.Classifier, ImageBatches.Decode(networks.Vae, z)));
+        double reconstructionFid = FrechetDistance.Compute(reconstructed, halves.FeaturesB);
         var report = networks.Report;
         return
         [

@@ -1,5 +1,6 @@
 using PrecondFlow.Data.Images;
 using PrecondFlow.Devices;
+using PrecondFlow.Distributed;
 using PrecondFlow.Experiments.TwoD;
 using static TorchSharp.torch;
 
@@ -36,16 +37,19 @@ public static class Table2Reproduction
     }
 
     /// <summary>Runs the experiment without writing a report (the network cache is read and written).</summary>
+    /// <param name="communicator">The processes of a data-parallel run (default: this process alone): every process runs
+    /// this with the same arguments and gets the same result; rank 0 alone writes the cache (see
+    /// <see cref="ImageNetworkCache.Prepare"/> and <see cref="Table2Experiment.Run"/>).</param>
     public static ExperimentResult Run(Settings settings, Device device, IExperimentProgress? progress = null,
-        Table2Options? options = null)
+        Table2Options? options = null, ICommunicator? communicator = null)
     {
         settings.Validate();
         options ??= Table2Options.For(settings.Dataset, settings.Budget);
         options.Validate();
         var data = Limit(ImageDatasets.Load(settings.Dataset, settings.DataLocations ?? ImageDatasets.StandardLocations(settings.Dataset, []),
             options.SplitSeed), options);
-        using var networks = ImageNetworkCache.Prepare(data, options, settings.CacheDir, device, progress);
-        return Table2Experiment.Run(options, data, networks, settings.Seeds, device, progress);
+        using var networks = ImageNetworkCache.Prepare(data, options, settings.CacheDir, device, progress, communicator);
+        return Table2Experiment.Run(options, data, networks, settings.Seeds, device, progress, communicator);
     }
 
     /// <summary>The command line that reproduces a run.</summary>
@@ -69,18 +73,23 @@ public static class Table2Reproduction
         return images.Subset(order.Take(n).Order().ToArray());
     }
 
-    /// <summary>The runtime entry of results.json: the numerical runtime, the OpenMP thread setting, the budget and the cache.</summary>
+    /// <summary>The runtime entry of results.json: the numerical runtime, the OpenMP thread setting, the budget, the cache
+    /// and the processes of the run.</summary>
     /// <param name="info">The runtime the experiment ran on.</param>
     /// <param name="ompNumThreads">The value of OMP_NUM_THREADS the process was started with (null when unset).</param>
-    public static object Runtime(RuntimeInfo info, string? ompNumThreads, Settings settings) =>
-        Runtime(info, ompNumThreads, settings.Budget, settings.CacheDir);
+    /// <param name="communicator">The processes of the run (default: this process alone).</param>
+    public static object Runtime(RuntimeInfo info, string? ompNumThreads, Settings settings, ICommunicator? communicator = null) =>
+        Runtime(info, ompNumThreads, settings.Budget, settings.CacheDir, communicator);
 
     /// <summary>The runtime entry of an image experiment's results.json.</summary>
-    internal static object Runtime(RuntimeInfo info, string? ompNumThreads, ImageBudget budget, string cacheDir) => new
+    internal static object Runtime(RuntimeInfo info, string? ompNumThreads, ImageBudget budget, string cacheDir,
+        ICommunicator? communicator = null) => new
     {
         info,
         omp_num_threads = ompNumThreads,
         budget = budget.ToString().ToLowerInvariant(),
         cache = cacheDir,
+        processes = (communicator ?? SingleProcess.Instance).WorldSize,
+        communicator = (communicator ?? SingleProcess.Instance).Library,
     };
 }

@@ -16,7 +16,8 @@ internal sealed class HeldOutHalves : IDisposable
     /// <param name="latents">(n, d) their VAE latents.</param>
     /// <param name="classifier">The FID network.</param>
     /// <param name="seed">Seed of the random halving.</param>
-    public HeldOutHalves(Tensor images, Tensor labels, Tensor latents, DigitClassifier classifier, long seed)
+    /// <param name="shards">The processes that share the features' extraction (default: this one alone).</param>
+    public HeldOutHalves(Tensor images, Tensor labels, Tensor latents, DigitClassifier classifier, long seed, Shards? shards = null)
     {
         using var scope = NewDisposeScope();
         long n = images.shape[0], half = n / 2;
@@ -29,8 +30,9 @@ internal sealed class HeldOutHalves : IDisposable
         LabelsB = labels.index_select(0, b).MoveToOuterDisposeScope();
         LatentsA = latents.index_select(0, a.to(latents.device)).MoveToOuterDisposeScope();
         LatentsB = latents.index_select(0, b.to(latents.device)).MoveToOuterDisposeScope();
-        FeaturesA = FrechetDistance.ExtractFeatures(classifier, ImagesA).MoveToOuterDisposeScope();
-        FeaturesB = FrechetDistance.ExtractFeatures(classifier, ImagesB).MoveToOuterDisposeScope();
+        shards ??= Shards.One;
+        FeaturesA = shards.Map(ImagesA, x => FrechetDistance.ExtractFeatures(classifier, x)).MoveToOuterDisposeScope();
+        FeaturesB = shards.Map(ImagesB, x => FrechetDistance.ExtractFeatures(classifier, x)).MoveToOuterDisposeScope();
     }
 
     public Tensor ImagesA { get; }

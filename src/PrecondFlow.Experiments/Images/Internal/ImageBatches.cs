@@ -28,15 +28,32 @@ internal static class ImageBatches
     /// <summary>Share of <paramref name="images"/> the classifier does not label as <paramref name="labels"/>.</summary>
     public static double ErrorRate(DigitClassifier classifier, Tensor images, Tensor labels)
     {
+        using var predicted = Predict(classifier, images);
+        return ErrorRate(predicted, labels);
+    }
+
+    /// <summary>Share of <paramref name="predicted"/> classes that differ from <paramref name="labels"/>.</summary>
+    public static double ErrorRate(Tensor predicted, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        long wrong = predicted.ne(labels.to(predicted.device)).sum().item<long>();
+        return (double)wrong / predicted.shape[0];
+    }
+
+    /// <summary>(n) int64: the class the classifier assigns to each of <paramref name="images"/> (arg-max of its logits).</summary>
+    public static Tensor Predict(DigitClassifier classifier, Tensor images)
+    {
         using var _ = no_grad();
-        long wrong = 0;
+        var parts = new List<Tensor>();
         for (long start = 0; start < images.shape[0]; start += BatchSize)
         {
             using var scope = NewDisposeScope();
             long end = Math.Min(images.shape[0], start + BatchSize);
-            var predicted = classifier.forward(images.slice(0, start, end, 1)).argmax(1);
-            wrong += predicted.ne(labels.slice(0, start, end, 1).to(predicted.device)).sum().item<long>();
+            parts.Add(classifier.forward(images.slice(0, start, end, 1)).argmax(1).MoveToOuterDisposeScope());
         }
-        return (double)wrong / images.shape[0];
+        var all = cat(parts, 0);
+        foreach (var part in parts)
+            part.Dispose();
+        return all;
     }
 }
