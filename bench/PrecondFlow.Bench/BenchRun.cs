@@ -26,7 +26,7 @@ internal static class BenchRun
             var libTorch = settings.LibTorch ?? Environment.GetEnvironmentVariable(DeviceSelection.LibTorchVariable);
             var device = DeviceSelection.Resolve(settings.Device, libTorch);
             if (settings.Threads > 0)
-                IntraOpThreads.Set(settings.Threads);
+                set_num_threads(settings.Threads);
             var date = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ");
             // With JSON on standard output, everything for people goes to standard error.
             var console = settings.JsonToStandardOutput ? ErrorConsole : AnsiConsole.Console;

@@ -6,8 +6,8 @@ using PrecondFlow.Experiments.Couplings;
 using PrecondFlow.Experiments.Images;
 using PrecondFlow.Experiments.Studies.Regimes;
 using PrecondFlow.Experiments.TwoD;
-using PrecondFlow.Reporting.Studies;
 using PrecondFlow.Reporting;
+using PrecondFlow.Reporting.Studies;
 using Spectre.Console;
 
 namespace PrecondFlow.Cli.Commands;
@@ -137,7 +137,7 @@ internal static class ReproduceCommand
             var folder = parse.GetValue(output) ?? $"precondflow-{name}-{parse.GetValue(dataset)}" + (table3 ? $"-{parse.GetValue(space)}" : "");
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             if (parse.GetValue(threads) is { } count)
-                IntraOpThreads.Set(count);
+                TorchSharp.torch.set_num_threads(count);
             var runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch));
             var ompNumThreads = ProcessEnvironment.OmpNumThreads;
             // Under MPI every process runs table2 and gets the same result; rank 0 alone shows progress and writes.

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using PrecondFlow.Cli.Console;
-using PrecondFlow.Devices;
 using PrecondFlow.Experiments.Couplings;
 using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Reporting.Couplings;
@@ -26,7 +25,7 @@ internal static class ReproduceCouplings
         var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
         int? threadCount = parse.GetValue(threads);
         if (threadCount is { } count)
-            IntraOpThreads.Set(count);
+            TorchSharp.torch.set_num_threads(count);
         var runtime = new
         {
             runtime = ProcessEnvironment.Runtime(dev, parse.GetValue(libtorch)),

@@ -3,7 +3,6 @@ using System.Globalization;
 using PrecondFlow.Cli.Arguments;
 using PrecondFlow.Cli.Console;
 using PrecondFlow.Data.Toy;
-using PrecondFlow.Devices;
 using PrecondFlow.Experiments.Studies;
 using PrecondFlow.Experiments.TwoD;
 using PrecondFlow.Reporting.Studies;
@@ -125,7 +124,7 @@ internal static class StudyCommand
                   (name == "elongated-gaussian" ? string.Create(CultureInfo.InvariantCulture, $", κ = {parse.GetValue(data.Kappa):G6}") : "");
             var dev = ProcessEnvironment.ResolveDevice(parse.GetValue(device)!, parse.GetValue(libtorch));
             if (parse.GetValue(threads) is { } count)
-                IntraOpThreads.Set(count);
+                TorchSharp.torch.set_num_threads(count);
             var folder = parse.GetValue(output)!;
             string line = $"{PrecondFlowCommand.Name} {string.Join(" ", parse.Tokens.Select(t => t.Value))}";
             var result = ProgressDisplay.Run(stages =>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using PrecondFlow.Devices;
-using PrecondFlow.Experiments.TwoD.Internal;
 using PrecondFlow.Experiments.TwoD;
+using PrecondFlow.Experiments.TwoD.Internal;
 using static TorchSharp.torch;
 
 namespace PrecondFlow.Experiments.Studies.Regimes;
@@ -42,7 +41,7 @@ public static class TwoDStudy
         settings.Validate();
         var clock = Stopwatch.StartNew();
         progress ??= IExperimentProgress.None;
-        IntraOpThreads.Set(settings.IntraOpThreads);
+        set_num_threads(settings.IntraOpThreads);
         if (launcher is null || settings.Workers == 1)
         {
             var results = regimes.Select(r => new RegimeResult(r, ConvergenceStudy.Run(r.Options, r.Data, device,
@@ -91,7 +90,7 @@ public static class TwoDStudy
         IExperimentProgress? progress = null, IStudyObserver? observer = null)
     {
         settings.Validate();
-        IntraOpThreads.Set(settings.IntraOpThreads);
+        set_num_threads(settings.IntraOpThreads);
         progress ??= IExperimentProgress.None;
         var regime = TwoDExperiments.Regimes(experiment, settings).SingleOrDefault(r => r.Id == job.RegimeId)
             ?? throw new ArgumentException($"{experiment} has no regime '{job.RegimeId}'.", nameof(job));
