@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PrecondFlow.Couplings;
 using PrecondFlow.Data;
+using PrecondFlow.Devices;
 using PrecondFlow.Distributed;
 using PrecondFlow.Fields;
 using PrecondFlow.Paths;
@@ -42,7 +43,7 @@ public sealed class FlowTrainer : IDisposable
         Path = AffinePath.FromName(spec.Path);
         Device = field.parameters().First().device;
         loop = new TrainingLoop(field.parameters(), LearningRateSchedule.For(options), options.WeightDecay, options.GradientClip,
-            options.LogEvery) { Parallel = parallel };
+            options.LogEvery) { Parallel = parallel, LargestProduct = SmallWorkThreads.LargestProduct(field, options.BatchSize) };
         Parallel = parallel;
         if (parallel is not null)
             parallel.RowsOf(options.BatchSize);   // fails now, naming --batch-size, when the batch is smaller than the world

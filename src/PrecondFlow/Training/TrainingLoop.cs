@@ -72,6 +72,13 @@ public sealed class TrainingLoop : IDisposable
     /// </summary>
     public DataParallel? Parallel { get; init; }
 
+    /// <summary>
+    /// Multiply-adds of the largest matrix product of one step, when known (see
+    /// <see cref="SmallWorkThreads.LargestProduct"/>): a step of small products then runs on the calling thread alone, which
+    /// is faster for them than waking the others; null (the default) leaves the threads as they are.
+    /// </summary>
+    public long? LargestProduct { get; init; }
+
     /// <summary>The optimizer (its state is saved with checkpoints).</summary>
     internal AdamW Optimizer => optimizer;
 
@@ -97,6 +104,7 @@ public sealed class TrainingLoop : IDisposable
         var reducer = Parallel is { Communicator.WorldSize: > 1 } parallel ? new GradientAllReduce(parallel, parameters) : null;
         if (reducer is not null)
             WeightAgreement.Check(Parallel!.Communicator, parameters, fromStep);
+        using var threads = LargestProduct is { } largest ? SmallWorkThreads.ForLargestProduct(largest) : default;
         try
         {
             int windowStart = fromStep;
