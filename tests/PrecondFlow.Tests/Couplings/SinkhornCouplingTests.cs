@@ -34,13 +34,15 @@ public class SinkhornCouplingTests
         using var g = new Generator(0);
         var exact = new ExactOtCoupling().Pair(x0, x1, null, null, g);
         var permutation = zeros(12, 12, dtype: ScalarType.Float64).index_put_(tensor(1.0 / 12, ScalarType.Float64), exact.SourceIndex, exact.TargetIndex);
-        var errors = new[] { 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001 }
-            .Select(eps => (new SinkhornCoupling(eps, maxIterations: 200_000, tolerance: 1e-6).Plan(x0, x1) - permutation).abs().sum().item<double>())
+        var errors = new[] { 1.0, 0.3, 0.1, 0.03, 0.01, 0.003 }
+            .Select(eps => (new SinkhornCoupling(eps, maxIterations: 200_000, tolerance: 1e-4).Plan(x0, x1) - permutation).abs().sum().item<double>())
             .ToArray();
         for (int i = 1; i < errors.Length; i++)
             Assert.True(errors[i] <= errors[i - 1] + 1e-9, $"L1 distance to the exact plan grew: {string.Join(", ", errors)}");
-        // Both plans have mass 1, so the L1 distance is at most 2; at ε = 0.01 (costs here are of order 1–10) the
-        // entropic plan puts all but a few percent of its mass on the exact assignment.
+        // Both plans have mass 1, so the L1 distance is at most 2; at ε = 0.003 (costs here are of order 1–10) the
+        // entropic plan puts all but under one percent of its mass on the exact assignment (measured 0.0015; 0.09 at
+        // ε = 0.01). Marginals to 1e-4 move the plan by about as much, far below these distances, in a second instead of
+        // the half minute that 1e-6 and ε = 0.001 took.
         Assert.True(errors[^1] < 0.01, $"L1 distance to the exact plan: {string.Join(", ", errors)}");
         Assert.True(errors[0] > 0.5, $"at ε = 1 the plan should still be diffuse: {errors[0]}");
     }
