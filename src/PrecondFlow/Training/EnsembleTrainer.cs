@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PrecondFlow.Data;
+using PrecondFlow.Devices;
 using PrecondFlow.Fields;
 using PrecondFlow.Paths;
 using static TorchSharp.torch;
@@ -148,6 +149,10 @@ public sealed class EnsembleTrainer : IDisposable
         var sums = zeros(Members, dtype: ScalarType.Float64, device: Device).DetachFromDisposeScope();
         var clock = Stopwatch.StartNew();
         Field.train();
+        // Each member's products are those of a small MLP (a batched product is K of them side by side); measured with 8
+        // members of the 2-D main flow on 2 threads, holding them to the calling thread ran about 1.3× faster.
+        using var threads = SmallWorkThreads.ForLargestProduct(
+            MemberOptions[0].BatchSize * Field.StackedParameters.Max(p => p.shape[^2] * p.shape[^1]));
         try
         {
             int windowStart = Step;
