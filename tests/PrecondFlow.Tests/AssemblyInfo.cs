@@ -13,4 +13,19 @@ internal static class TestSetup
     /// </summary>
     [ModuleInitializer]
     internal static void UseOneThread() => TorchSharp.torch.set_num_threads(1);
+
+    /// <summary>
+    /// Every core for libtorch until disposed, then one thread again: for the fixtures that train convolutional networks
+    /// (tests run one at a time, so nothing else uses the other cores meanwhile).
+    /// </summary>
+    internal static IDisposable EveryCore()
+    {
+        TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
+        return new OneThreadAgain();
+    }
+
+    private sealed class OneThreadAgain : IDisposable
+    {
+        public void Dispose() => UseOneThread();
+    }
 }

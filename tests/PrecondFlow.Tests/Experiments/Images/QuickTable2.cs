@@ -14,6 +14,7 @@ public sealed class QuickTable2 : IDisposable
 {
     public QuickTable2()
     {
+        using var threads = TestSetup.EveryCore();
         Mnist = Run("mnist", "mnist");
         MnistAgain = Run("mnist", "mnist-again");
         Fashion = Run("fashion-mnist", "fashion-mnist");

@@ -126,7 +126,9 @@ public sealed class TinyTable3 : IDisposable
             CacheDir: Path.Combine(root, "cache"));
         var quick = Table3Options.For(dataset, ImageBudget.Quick, space);
         var options = quick with { TrainLimit = 300, TestLimit = 100, GridColumns = 2, Flow = quick.Flow with { Epochs = 1 } };
-        var result = Table3Reproduction.Run(settings, CPU, options: options);
+        ExperimentResult result;
+        using (TestSetup.EveryCore())
+            result = Table3Reproduction.Run(settings, CPU, options: options);
         ExperimentReport.Write(folder, result, Table3Reproduction.Command(settings),
             Table3Reproduction.Runtime(RuntimeInfo.Collect(CPU), ompNumThreads: null, settings));
         return (result, folder);
