@@ -53,6 +53,9 @@ internal sealed class DistributedLaunch
             if (code != 0 && communicator is { WorldSize: > 1 })
             {
                 System.Console.Error.Flush();
+                // MPI_Abort makes the launcher end every process at once, and what is still in its pipes may be dropped: the
+                // error message was lost once in a CI run. A moment lets the launcher forward it first.
+                Thread.Sleep(ForwardingPause);
                 communicator.Abort(code);
             }
             return code;
@@ -76,13 +79,16 @@ internal sealed class DistributedLaunch
             : SingleProcess.Instance;
     }
 
+    /// <summary>How long a failed process waits, before MPI_Abort, for the launcher to forward what it wrote.</summary>
+    private static readonly TimeSpan ForwardingPause = TimeSpan.FromSeconds(0.5);
+
     private static void ReportTimeout(string explanation)
     {
         System.Console.Error.WriteLine($"error: {explanation}");
         System.Console.Error.Flush();
         // MPI_Abort follows: the launcher then ends every process, and what is still in its pipes from this one may be
         // dropped. A moment lets it forward the explanation first (once lost in five runs without the pause).
-        Thread.Sleep(TimeSpan.FromSeconds(0.5));
+        Thread.Sleep(ForwardingPause);
     }
 
     /// <summary>Every option of the parsed command as "--name=value" (defaults included), in a fixed order.</summary>
