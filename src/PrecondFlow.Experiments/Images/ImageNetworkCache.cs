@@ -110,19 +110,26 @@ public static class ImageNetworkCache
         public T FromRoot<T>(T? value) where T : class => Communicator.WorldSize == 1
             ? value!
             : Json.Deserialize<T>(RootBroadcast.Text(Communicator, value is null ? null : Json.Serialize(value)));
+
+        /// <summary>A cached network and what its training measured, on every process: rank 0 reads the entry, the others
+        /// build the same architecture and receive its weights and measurements.</summary>
+        public (TNetwork, TEntry, bool) Reused<TNetwork, TEntry>(string folder, string kind, object settings,
+            Func<string, TNetwork> load, Func<TNetwork> build)
+            where TNetwork : TorchSharp.torch.nn.Module where TEntry : class
+        {
+            var cached = FromRoot(Writes ? ReadEntry(folder, kind, settings).State<TEntry>() : null);
+            var network = Writes ? load(Path.Combine(folder, NetworkFolder)) : build();
+            RootBroadcast.Module(Communicator, network);
+            return (Moved(network, Device), cached, true);
+        }
     }
 
     private static (DigitClassifier, ClassifierEntry, bool) Classifier(string folder, ClassifierSettings settings, Preparation run,
         Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels)
     {
         if (run.Cached(folder))
-        {
-            // Rank 0 reads the entry; the others build the same network and receive its weights and measurements.
-            var cached = run.FromRoot(run.Writes ? ReadEntry(folder, ClassifierKind, settings).State<ClassifierEntry>() : null);
-            var network = run.Writes ? ImageNetworkFile.LoadClassifier(Path.Combine(folder, NetworkFolder)) : new DigitClassifier(settings.Classifier);
-            RootBroadcast.Module(run.Communicator, network);
-            return (Moved(network, run.Device), cached, true);
-        }
+            return run.Reused<DigitClassifier, ClassifierEntry>(folder, ClassifierKind, settings, ImageNetworkFile.LoadClassifier,
+                () => new DigitClassifier(settings.Classifier));
 
         var stage = run.Progress.AddStage("FID classifier", 1);
         var trained = ClassifierTraining.Train(trainImages, trainLabels, settings.Classifier, settings.NetworkSeed,
@@ -145,12 +152,7 @@ public static class ImageNetworkCache
         Tensor trainImages, Tensor testImages)
     {
         if (run.Cached(folder))
-        {
-            var cached = run.FromRoot(run.Writes ? ReadEntry(folder, VaeKind, settings).State<VaeEntry>() : null);
-            var network = run.Writes ? ImageNetworkFile.LoadVae(Path.Combine(folder, NetworkFolder)) : new ConvVae(settings.Vae);
-            RootBroadcast.Module(run.Communicator, network);
-            return (Moved(network, run.Device), cached, true);
-        }
+            return run.Reused<ConvVae, VaeEntry>(folder, VaeKind, settings, ImageNetworkFile.LoadVae, () => new ConvVae(settings.Vae));
 
         var stage = run.Progress.AddStage("VAE", 1);
         var trained = VaeTraining.Train(trainImages, classifier, settings.Vae, settings.NetworkSeed, new StageRelay(stage, "train"),
