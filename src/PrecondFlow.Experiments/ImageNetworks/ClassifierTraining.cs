@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PrecondFlow.Devices;
 using PrecondFlow.Distributed;
 using PrecondFlow.Fields;
 using PrecondFlow.Training;
@@ -49,6 +50,7 @@ public static class ClassifierTraining
             Subject = "classifier's training",
             DivergenceHint = $"lower ClassifierOptions.LearningRate ({options.LearningRate}).",
             Parallel = parallel,
+            BackwardOnOneDnn = OneDnnBackwardCheck.IsExact(classifier),
         };
         StepLoss Loss(int step)
         {

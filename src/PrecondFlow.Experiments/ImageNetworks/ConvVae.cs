@@ -19,10 +19,12 @@ namespace PrecondFlow.Images;
 /// in and out flattened, (n, L·64) in (channel, row, column) order; <see cref="LatentShape"/> gives the grid.
 /// </para>
 /// </summary>
-public sealed class ConvVae : nn.Module<Tensor, Tensor>
+public sealed class ConvVae : nn.Module<Tensor, Tensor>, IRunsConvolutionShapes
 {
-    /// <summary>The network's convolutions, checked against oneDNN's forward kernels (see <see cref="OneDnnForwardCheck"/>).</summary>
-    private Convolution[] Convolutions { get; }
+    /// <summary>The network's convolution shapes as run, checked against oneDNN's forward kernels (see
+    /// <see cref="OneDnnForwardCheck"/>): the output convolutions' few channels padded to a block
+    /// (<see cref="ChannelPaddedConvolution"/>), so that training may back-propagate on oneDNN.</summary>
+    private ConvolutionShape[] Convolutions { get; }
 
     // Named after the flat layout's resolutions (28, 14, 7); a spatial latent runs the same layers at 32, 16 and 8. The
     // names are those of the saved parameters, so they stay. Declared in call order: parameters are initialised in it.
@@ -64,8 +66,14 @@ public sealed class ConvVae : nn.Module<Tensor, Tensor>
         decoderNorm = ResidualBlock.Normalization(c);
         decoderOutput = nn.Conv2d(c, 1, 3, padding: 1);
         RegisterComponents();
-        Convolutions = modules().OfType<Convolution>().ToArray();
+        Convolutions = modules().OfType<Convolution>()
+            .Select(c => (c == encoderOutput || c == decoderOutput ? ChannelPaddedConvolution.ShapeRun((Conv2d)c) : ConvolutionShape.Of(c))
+                ?? throw new InvalidOperationException("Every convolution of the VAE is a plain 2-D one."))
+            .ToArray();
     }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ConvolutionShape> ConvolutionShapesRun => Convolutions;
 
     /// <summary>Bounds of the encoder's log-variance output.</summary>
     public const double MinLogVariance = -20, MaxLogVariance = 10;
@@ -98,7 +106,7 @@ public sealed class ConvVae : nn.Module<Tensor, Tensor>
         h = nn.functional.silu(encoderNorm.call(h));
         // Spatial: (n, 2L, 8, 8) split into mean and log-variance channels, each flattened to (n, L·64).
         var moments = Options.IsSpatial
-            ? encoderOutput.call(h).chunk(2, dim: 1).Select(m => m.flatten(1)).ToArray()
+            ? ChannelPaddedConvolution.Forward((Conv2d)encoderOutput, h).chunk(2, dim: 1).Select(m => m.flatten(1)).ToArray()
             : encoderOutput.call(h.flatten(1)).chunk(2, dim: 1);
         // Clamped so that exp(log-variance) can neither overflow nor vanish early in training.
         return (moments[0].MoveToOuterDisposeScope(), moments[1].clamp(MinLogVariance, MaxLogVariance).MoveToOuterDisposeScope());
@@ -120,7 +128,7 @@ public sealed class ConvVae : nn.Module<Tensor, Tensor>
         h = decoderBlocks7.call(h);
         h = decoderBlocks14.call(decoderUp14.call(Upsample(h)));
         h = decoderUp28.call(Upsample(h));
-        h = decoderOutput.call(nn.functional.silu(decoderNorm.call(h)));
+        h = ChannelPaddedConvolution.Forward(decoderOutput, nn.functional.silu(decoderNorm.call(h)));
         // Cropped before the sigmoid, which acts pixel by pixel: the same result, without the 32×32 border's exponentials.
         if (Options.IsSpatial)
             h = h.narrow(2, SpatialPadding, 28).narrow(3, SpatialPadding, 28);

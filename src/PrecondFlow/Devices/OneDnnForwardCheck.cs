@@ -20,7 +20,7 @@ public static class OneDnnForwardCheck
     private const int ProbeImages = 4;
     private const int ProbeSide = 8;
 
-    private static readonly ConcurrentDictionary<(long, long, long, long, long, long, long, long, long, long, long), bool> verdicts = new();
+    private static readonly ConcurrentDictionary<ConvolutionShape, bool> verdicts = new();
 
     /// <summary>
     /// True when oneDNN's forward pass of convolutions shaped like <paramref name="convolution"/> matches libtorch's own
@@ -30,17 +30,19 @@ public static class OneDnnForwardCheck
     public static bool IsExact(Convolution convolution)
     {
         ArgumentNullException.ThrowIfNull(convolution);
-        if (!CpuConvolutions.CanSwitchOneDnn || convolution.transposed || convolution.kernel_size.Length != 2)
+        return ConvolutionShape.Of(convolution) is not { } shape || IsExact(shape);
+    }
+
+    /// <summary>As <see cref="IsExact(Convolution)"/>, for a convolution shape as run.</summary>
+    public static bool IsExact(ConvolutionShape shape)
+    {
+        if (!CpuConvolutions.CanSwitchOneDnn)
             return true;
-        var padding = convolution.padding ?? [0, 0];
-        var (kernel, stride, dilation) = (convolution.kernel_size, convolution.stride, convolution.dilation);
-        var key = (convolution.in_channels, convolution.out_channels, convolution.groups, kernel[0], kernel[1], stride[0], stride[1],
-            padding[0], padding[1], dilation[0], dilation[1]);
-        if (verdicts.TryGetValue(key, out var known))
+        if (verdicts.TryGetValue(shape, out var known))
             return known;
-        if (CpuConvolutions.WhileOneDnnOn(() => Probe(convolution, padding)) is not { } verdict)
+        if (CpuConvolutions.WhileOneDnnOn(() => Probe(shape)) is not { } verdict)
             return false;
-        verdicts[key] = verdict;
+        verdicts[shape] = verdict;
         return verdict;
     }
 
@@ -58,18 +60,28 @@ public static class OneDnnForwardCheck
         return input.device_type == DeviceType.CPU && !convolutions.All(IsExact) ? CpuConvolutions.WithoutOneDnn() : null;
     }
 
-    private static bool Probe(Convolution convolution, long[] padding)
+    /// <summary>As <see cref="NativeWhereNeeded(IReadOnlyList{Convolution}, Tensor)"/>, for convolution shapes as run.</summary>
+    /// <param name="shapes">The shapes of the network's convolutions as its forward pass runs them.</param>
+    /// <param name="input">The network's input.</param>
+    public static IDisposable? NativeWhereNeeded(IReadOnlyList<ConvolutionShape> shapes, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        ArgumentNullException.ThrowIfNull(input);
+        return input.device_type == DeviceType.CPU && !shapes.All(IsExact) ? CpuConvolutions.WithoutOneDnn() : null;
+    }
+
+    private static bool Probe(ConvolutionShape shape)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         using var generator = new Generator(17);
-        long side = Math.Max(ProbeSide, (convolution.kernel_size.Max() - 1) * convolution.dilation.Max() + 4);
-        var input = randn(new long[] { ProbeImages, convolution.in_channels, side, side }, generator: generator);
-        var weight = randn(convolution.weight!.shape, generator: generator);
-        var bias = randn(new long[] { convolution.out_channels }, generator: generator);
-        var fast = nn.functional.conv2d(input, weight, bias, convolution.stride, padding, convolution.dilation, convolution.groups);
-        var exact = nn.functional.conv2d(input.to(float64), weight.to(float64), bias.to(float64), convolution.stride, padding,
-            convolution.dilation, convolution.groups);
+        long side = shape.ProbeSide(ProbeSide);
+        var input = randn(new long[] { ProbeImages, shape.InChannels, side, side }, generator: generator);
+        var weight = randn(shape.WeightShape, generator: generator);
+        var bias = randn(new long[] { shape.OutChannels }, generator: generator);
+        var fast = nn.functional.conv2d(input, weight, bias, shape.Stride, shape.Padding, shape.Dilation, shape.Groups);
+        var exact = nn.functional.conv2d(input.to(float64), weight.to(float64), bias.to(float64), shape.Stride, shape.Padding,
+            shape.Dilation, shape.Groups);
         double error = (fast.to(float64) - exact).abs().max().item<double>();
         double scale = exact.abs().max().item<double>();
         return error <= Tolerance * Math.Max(scale, 1e-12);

@@ -25,9 +25,12 @@ namespace PrecondFlow.Fields;
 /// global generator; in evaluation mode there is none.</para>
 /// <para>On the CPU the forward pass runs on libtorch's own convolution kernels instead of oneDNN's whenever oneDNN gets
 /// one of this network's convolution shapes wrong on this machine (<see cref="Devices.OneDnnForwardCheck"/>; e.g. 24
-/// input channels, which base 8 with multipliers 1,2 concatenates on the way up).</para>
+/// input channels, which base 8 with multipliers 1,2 concatenates on the way up). The output convolution runs with its
+/// few channels padded to a block of 16 (<see cref="Devices.ChannelPaddedConvolution"/>), so that with base channels a
+/// multiple of 16 every convolution passes <see cref="Devices.OneDnnBackwardCheck"/> and training back-propagates on
+/// oneDNN.</para>
 /// </remarks>
-public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
+public sealed class UNetVectorField : VectorField, IDrawsWhileTraining, Devices.IRunsConvolutionShapes
 {
     private readonly FieldConfig config;
     private readonly UNetGeometry geometry;
@@ -40,7 +43,7 @@ public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
     private readonly ModuleList<UNetStage> up;
     private readonly GroupNorm outputNorm;
     private readonly Conv2d outputConv;
-    private readonly Convolution[] convolutions;
+    private readonly Devices.ConvolutionShape[] shapesRun;
 
     /// <summary>Builds the UNet that <paramref name="config"/> describes.</summary>
     /// <param name="config">Uses Dim, NumClasses, TimeFeatures, ImageShape, BaseChannels, ChannelMultipliers, ResBlocks,
@@ -99,10 +102,17 @@ public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
         outputNorm = nn.GroupNorm(groups, channels);
         outputConv = nn.Conv2d(channels, geometry.Channels, 3, padding: 1);
         RegisterComponents();
-        convolutions = modules().OfType<Convolution>().ToArray();
+        shapesRun = modules().OfType<Convolution>()
+            .Select(c => (c == outputConv ? Devices.ChannelPaddedConvolution.ShapeRun(outputConv) : Devices.ConvolutionShape.Of(c))
+                ?? throw new InvalidOperationException("Every convolution of the UNet is a plain 2-D one."))
+            .ToArray();
     }
 
     private static UNetStage Stage(params nn.Module<Tensor, Tensor, Tensor>?[] blocks) => new(blocks.OfType<nn.Module<Tensor, Tensor, Tensor>>().ToArray());
+
+    /// <summary>Every convolution shape of the forward pass on the CPU: the output convolution's channels padded to a
+    /// whole block (<see cref="Devices.ChannelPaddedConvolution"/>), so that the backward pass may run on oneDNN.</summary>
+    public IReadOnlyList<Devices.ConvolutionShape> ConvolutionShapesRun => shapesRun;
 
     /// <summary>The configuration this field was built from.</summary>
     public FieldConfig Config => config;
@@ -132,7 +142,7 @@ public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
     public override Tensor forward(Tensor x, Tensor t, Tensor? labels)
     {
         CheckLabels(x, labels);
-        using var native = Devices.OneDnnForwardCheck.NativeWhereNeeded(convolutions, x);
+        using var native = Devices.OneDnnForwardCheck.NativeWhereNeeded(shapesRun, x);
         using var scope = NewDisposeScope();
         long batch = x.shape[0];
         var time = TimeFeatures.Encode(t.expand(batch, 1).to(x.dtype), TimeEncoding.Sinusoidal, config.TimeFeatures);
@@ -150,7 +160,7 @@ public sealed class UNetVectorField : VectorField, IDrawsWhileTraining
         h = middle.call(h, e);
         foreach (var stage in up)
             h = stage.call(cat(new[] { h, skips.Pop() }, dim: 1), e);
-        var output = outputConv.call(nn.functional.silu(outputNorm.call(h)));
+        var output = Devices.ChannelPaddedConvolution.Forward(outputConv, nn.functional.silu(outputNorm.call(h)));
         return output.reshape(batch, Dim).MoveToOuterDisposeScope();
     }
 }

@@ -43,7 +43,11 @@ public sealed class FlowTrainer : IDisposable
         Path = AffinePath.FromName(spec.Path);
         Device = field.parameters().First().device;
         loop = new TrainingLoop(field.parameters(), LearningRateSchedule.For(options), options.WeightDecay, options.GradientClip,
-            options.LogEvery) { Parallel = parallel, LargestProduct = SmallWorkThreads.LargestProduct(field, options.BatchSize) };
+            options.LogEvery) {
+                Parallel = parallel,
+                LargestProduct = SmallWorkThreads.LargestProduct(field, options.BatchSize),
+                BackwardOnOneDnn = OneDnnBackwardCheck.IsExact(field),
+            };
         Parallel = parallel;
         if (parallel is not null)
             parallel.RowsOf(options.BatchSize);   // fails now, naming --batch-size, when the batch is smaller than the world

@@ -8,7 +8,7 @@ namespace PrecondFlow.Training;
 /// <summary>
 /// The one minibatch AdamW loop of the library (flow matching, RealNVP, the image classifier and VAE all run on it).
 /// Each step, in its own dispose scope: set the rate of <see cref="Schedule"/>, zero the gradients, compute the
-/// caller's loss, back-propagate (with <see cref="CpuConvolutions.Backward"/>), measure and clip the global gradient
+/// caller's loss, back-propagate (with <see cref="CpuConvolutions.Backward"/> unless <see cref="BackwardOnOneDnn"/>), measure and clip the global gradient
 /// norm on the device, step AdamW, run the caller's after-step hook, and add the logged terms and the norm to float64
 /// sums on the device. With <see cref="Parallel"/> set, the gradients are averaged over the processes right after the
 /// backward pass (one all-reduction of a flat buffer), the weights' hash is compared across processes at the start and
@@ -79,6 +79,13 @@ public sealed class TrainingLoop : IDisposable
     /// </summary>
     public long? LargestProduct { get; init; }
 
+    /// <summary>
+    /// Whether the backward pass keeps oneDNN on: set it only when <see cref="OneDnnBackwardCheck.IsExact(TorchSharp.torch.nn.Module)"/>
+    /// holds for the trained network (true for a network without convolutions). False (the default) back-propagates with
+    /// oneDNN switched off (<see cref="CpuConvolutions.Backward"/>), exact for any convolution and slower.
+    /// </summary>
+    public bool BackwardOnOneDnn { get; init; }
+
     /// <summary>The optimizer (its state is saved with checkpoints).</summary>
     internal AdamW Optimizer => optimizer;
 
@@ -118,7 +125,10 @@ public sealed class TrainingLoop : IDisposable
                         group.LearningRate = rate;
                     optimizer.zero_grad();
                     var result = loss(step);
-                    CpuConvolutions.Backward(result.Objective);
+                    if (BackwardOnOneDnn)
+                        result.Objective.backward();
+                    else
+                        CpuConvolutions.Backward(result.Objective);
                     lastRate = rate;
                     reducer?.Reduce();
                     // Measured before clipping (the clipping's own measurement when it clips), summed on the device and

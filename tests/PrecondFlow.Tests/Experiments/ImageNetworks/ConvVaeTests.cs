@@ -1,3 +1,4 @@
+using PrecondFlow.Devices;
 using PrecondFlow.Images;
 using PrecondFlow.IO;
 using static TorchSharp.torch;
@@ -23,6 +24,18 @@ public class ConvVaeTests
         // A sigmoid output: within [0, 1] even for latents far outside the prior.
         Assert.True(decoded.min().item<float>() >= 0 && decoded.max().item<float>() <= 1);
         Assert.Equal(new long[] { 3, 1, 28, 28 }, vae.call(x).shape);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    public void With_the_default_width_every_convolution_it_runs_fills_whole_blocks_of_output_channels_so_training_back_propagates_on_oneDNN(int latentChannels)
+    {
+        // The 1-channel image output and the 2L-channel moment output run padded to 16 channels (ChannelPaddedConvolution).
+        var vae = new ConvVae(new VaeOptions { LatentChannels = latentChannels });
+        Assert.All(vae.ConvolutionShapesRun, shape => Assert.Equal(0, shape.OutChannels % ChannelPaddedConvolution.OutputChannelBlock));
+        if (CpuConvolutions.CanSwitchOneDnn)
+            Assert.True(OneDnnBackwardCheck.IsExact(vae));
     }
 
     [Fact]
