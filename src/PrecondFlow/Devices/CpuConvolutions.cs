@@ -9,9 +9,11 @@ namespace PrecondFlow.Devices;
 /// AVX2 CPU): on two threads a 3×3 convolution of a (32, 2, 28, 28) batch gave the correct gradient in 18 to 20 of 40
 /// repeats and gradients off by up to 0.27, or NaN, in the others; a 16→1-channel convolution of a (128, 16, 28, 28)
 /// batch gave NaN in 7 of 20; and one thread is not immune (one NaN in 40). libtorch picks oneDNN for any batch of more than one image, so a convolutional network trained on the CPU
-/// could turn NaN at random and could not be repeated. libtorch's own kernels are exact and deterministic, and as fast
-/// backwards; forwards they are slower. So oneDNN stays on for forward passes and is switched off for the backward pass,
-/// except for networks with a convolution shape whose oneDNN forward pass is wrong on the machine too (e.g. 3×3 with 24
+/// could turn NaN at random and could not be repeated. libtorch's own kernels are exact and deterministic, but slower:
+/// the default UNet's backward pass took about 14 s on them against 2.5 s on oneDNN (2 threads, batch 64). So oneDNN
+/// stays on for forward passes and is switched off for the backward pass unless every convolution of the network passes
+/// <see cref="OneDnnBackwardCheck"/> (all failures measured were on partial blocks of 16 output channels; the
+/// networks' few-channel output layers run padded to a block, <see cref="ChannelPaddedConvolution"/>), except for networks with a convolution shape whose oneDNN forward pass is wrong on the machine too (e.g. 3×3 with 24
 /// input channels on an AVX2 CPU): those run their forward pass without it (<see cref="OneDnnForwardCheck"/>). A transposed convolution's forward pass runs the same
 /// faulty kernels as the backward pass: PrecondFlow's networks upsample with nearest-neighbour interpolation and a
 /// convolution instead. Matrix products (Linear layers) never use oneDNN in float32:
