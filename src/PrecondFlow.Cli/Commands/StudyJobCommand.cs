@@ -8,7 +8,8 @@ namespace PrecondFlow.Cli.Commands;
 /// <summary>
 /// `precondflow study-2d-job EXPERIMENT --job N --work DIR …` (hidden): one job of a 2D experiment
 /// (<see cref="TwoDStudy.RunJob"/>), started by <see cref="ChildProcessJobs"/> when `reproduce` runs several at a time.
-/// Its progress goes to standard output as <see cref="ProgressLines"/>.
+/// Its progress goes to standard output as <see cref="ProgressLines"/>; with `--exit-with-parent` it stops when its
+/// parent does (<see cref="ParentPipe"/>).
 /// </summary>
 internal static class StudyJobCommand
 {
@@ -24,15 +25,21 @@ internal static class StudyJobCommand
         var batchedSeeds = new Option<bool>("--batched-seeds") { Description = "Train each arm's seeds as one ensemble." };
         var threads = new Option<int>("--threads") { Description = "libtorch's intra-op threads.", DefaultValueFactory = _ => 1 };
         var tensorboard = new Option<string?>("--tensorboard") { Description = "TensorBoard folder of the experiment." };
+        var exitWithParent = new Option<bool>("--exit-with-parent")
+        {
+            Description = "Stop when standard input ends: the parent holds it open for as long as it lives.",
+        };
         var device = CommonOptions.Device();
         var libtorch = CommonOptions.LibTorch();
         var command = new Command(Name, "One job of a 2D experiment run several at a time (used by reproduce).")
         {
-            experiment, job, work, seeds, quick, batchedSeeds, threads, tensorboard, device, libtorch,
+            experiment, job, work, seeds, quick, batchedSeeds, threads, tensorboard, exitWithParent, device, libtorch,
         };
         command.Hidden = true;
         command.SetAction(parse => CommandRunner.Run(() =>
         {
+            if (parse.GetValue(exitWithParent))
+                ParentPipe.ExitWhenParentEnds();
             string name = parse.GetValue(experiment)!;
             var settings = new TwoDStudySettings(parse.GetValue(seeds), parse.GetValue(quick), IntraOpThreads: parse.GetValue(threads),
                 BatchedSeeds: parse.GetValue(batchedSeeds));

@@ -45,6 +45,8 @@ internal sealed class ChildProcessJobs(string experiment, TwoDStudySettings sett
         var start = Start();
         foreach (var argument in Arguments(job, workFolder))
             start.ArgumentList.Add(argument);
+        // Held open and never written: the child stops when it closes, i.e. when this process ends (ParentPipe).
+        start.RedirectStandardInput = true;
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
@@ -64,7 +66,7 @@ internal sealed class ChildProcessJobs(string experiment, TwoDStudySettings sett
     {
         string[] arguments =
         [
-            Commands.StudyJobCommand.Name, experiment, "--job", job.Index.ToString(), "--work", workFolder,
+            Commands.StudyJobCommand.Name, experiment, "--job", job.Index.ToString(), "--work", workFolder, "--exit-with-parent",
             "--seeds", settings.Seeds.ToString(), "--threads", settings.IntraOpThreads.ToString(), "--device", device,
         ];
         return arguments
