@@ -34,7 +34,7 @@ internal static class InfoCommand
             table.AddRow("device", info.Device);
             table.AddRow("threads", $"{info.Threads} (of {info.ProcessorCount} processors)");
             table.AddRow("CPU convolutions", CpuConvolutions.CanSwitchOneDnn
-                ? "exact: oneDNN is switched off in backward passes"
+                ? "exact: backward passes run on oneDNN only for networks whose every convolution passes its check, else with it switched off"
                 : "oneDNN's backward kernels cannot be switched off here: convolution gradients may be wrong");
             table.AddRow("CUDA", Markup.Escape(info.CudaAvailable ? "available" : $"not available: {info.CudaStatus}"));
             table.AddRow("OS", Markup.Escape(info.Os));
