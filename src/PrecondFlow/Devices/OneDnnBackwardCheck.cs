@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -31,7 +30,7 @@ public static class OneDnnBackwardCheck
     private const int ProbeImages = 8;
     private const int ProbeSide = 8;
 
-    private static readonly ConcurrentDictionary<ConvolutionShape, bool> verdicts = new();
+    private static readonly OneDnnVerdicts verdicts = new(Probe);
 
     /// <summary>
     /// True when oneDNN back-propagates convolutions of <paramref name="shape"/> exactly on this machine (see the class
@@ -42,12 +41,7 @@ public static class OneDnnBackwardCheck
     {
         if (!CpuConvolutions.CanSwitchOneDnn || shape.OutChannels % ChannelPaddedConvolution.OutputChannelBlock != 0 || shape.Groups != 1)
             return false;
-        if (verdicts.TryGetValue(shape, out var known))
-            return known;
-        if (CpuConvolutions.WhileOneDnnOn(() => Probe(shape)) is not { } verdict)
-            return false;
-        verdicts[shape] = verdict;
-        return verdict;
+        return verdicts.IsExact(shape);
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -20,7 +19,7 @@ public static class OneDnnForwardCheck
     private const int ProbeImages = 4;
     private const int ProbeSide = 8;
 
-    private static readonly ConcurrentDictionary<ConvolutionShape, bool> verdicts = new();
+    private static readonly OneDnnVerdicts verdicts = new(Probe);
 
     /// <summary>
     /// True when oneDNN's forward pass of convolutions shaped like <paramref name="convolution"/> matches libtorch's own
@@ -38,12 +37,7 @@ public static class OneDnnForwardCheck
     {
         if (!CpuConvolutions.CanSwitchOneDnn)
             return true;
-        if (verdicts.TryGetValue(shape, out var known))
-            return known;
-        if (CpuConvolutions.WhileOneDnnOn(() => Probe(shape)) is not { } verdict)
-            return false;
-        verdicts[shape] = verdict;
-        return verdict;
+        return verdicts.IsExact(shape);
     }
 
     /// <summary>
