@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using PrecondFlow.Devices;
 using PrecondFlow.Distributed;
 using PrecondFlow.Fields;
 using PrecondFlow.Training;
@@ -47,8 +46,6 @@ public static class VaeTraining
             Subject = "VAE's training",
             DivergenceHint = $"lower VaeOptions.LearningRate ({options.LearningRate}).",
             Parallel = parallel,
-            // The perceptual loss back-propagates through the classifier's convolutions too.
-            BackwardOnOneDnn = OneDnnBackwardCheck.IsExact(vae) && (perceptual is null || OneDnnBackwardCheck.IsExact(perceptual)),
         };
         StepLoss Step(int step)
         {
