@@ -1,3 +1,4 @@
+using PrecondFlow.Devices;
 using PrecondFlow.Fields;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -50,9 +51,12 @@ public sealed class ExponentialMovingAverage : IDisposable
     {
         using var scope = NewDisposeScope();   // releases the second handles in-place ops hand back
         using var _ = no_grad();
+        using var scalars = new ScalarOperands();   // d changes every update during the warm-up
         double d = DecayAt(Updates);
+        var keep = scalars.Of(d);
+        var take = scalars.Of(1 - d);
         foreach (var (average, current) in Average.parameters().Zip(source.parameters()))
-            average.mul_(d).add_(current, alpha: 1 - d);
+            average.mul_(keep).add_(current, alpha: take);
         Updates++;
     }
 

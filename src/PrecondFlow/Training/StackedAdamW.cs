@@ -1,3 +1,4 @@
+using PrecondFlow.Devices;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -66,6 +67,7 @@ public sealed class StackedAdamW : IDisposable
             throw new ArgumentException($"Give one learning rate and one weight decay per member ({Members}); got {rates.Count} and {weightDecay.Count}.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        using var scalars = new ScalarOperands();   // the bias correction changes every step
         Steps++;
         double correction1 = 1 - Math.Pow(Beta1, Steps);
         double correction2 = 1 - Math.Pow(Beta2, Steps);
@@ -75,7 +77,7 @@ public sealed class StackedAdamW : IDisposable
         // to the parameters' dtype, as libtorch rounds a double scalar operand.
         var decay = PerMember(rates.Zip(weightDecay, (lr, wd) => 1 - lr * wd), dtype, device);
         var stepSize = PerMember(rates.Select(lr => -lr / correction1), dtype, device);
-        double correction2Root = Math.Sqrt(correction2);
+        var correction2Root = scalars.Of(Math.Sqrt(correction2));
         var mask = stepping.reshape(Members, 1);
         for (int i = 0; i < parameters.Length; i++)
         {

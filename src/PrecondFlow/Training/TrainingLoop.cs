@@ -18,12 +18,12 @@ namespace PrecondFlow.Training;
 public sealed class TrainingLoop : IDisposable
 {
     /// <summary>
-    /// Steps between gen-0 garbage collections. TorchSharp turns every double operand (in our arithmetic and inside
-    /// its AdamW, about 80 a step for the Table-4 model) into a native at::Scalar that only a finalizer frees, and the
-    /// loop allocates so little managed memory that the GC may not run for thousands of steps. Meanwhile those small
-    /// native blocks land between the large freed activation blocks of the native heap and keep them from being
-    /// reused: resident memory grew from 0.3 GB to 1–9 GB within 1 500 Table-4 steps. A gen-0 collection (about
-    /// 0.7 ms) every 10 steps hands them to the finalizer and keeps memory flat, for well under 1% of the step time.
+    /// Steps between gen-0 garbage collections. TorchSharp turns a double operand into a native at::Scalar that only a
+    /// finalizer frees, and the loop allocates so little managed memory that the GC may not run for thousands of steps.
+    /// The build now shares the Scalars of repeated constants (build/ShareConstantScalars.cs) and the loop's own changing
+    /// operands are freed at once (<see cref="AdamWUpdate"/>, <see cref="ScalarOperands"/>), so a Table-4 step leaves none
+    /// behind; a network or loss of the caller's may still leave some, which this collection (about 0.7 ms every 10 steps)
+    /// hands to the finalizer before they pile up.
     /// </summary>
     private const int NativeScalarCollectionInterval = 10;
 
@@ -141,7 +141,7 @@ public sealed class TrainingLoop : IDisposable
                         normSum ??= zeros(1, dtype: ScalarType.Float64, device: norm.device).DetachFromDisposeScope();
                         normSum.add_(norm.to(ScalarType.Float64));
                     }
-                    optimizer.step();
+                    AdamWUpdate.Step(optimizer);
                     afterStep?.Invoke(step + 1);
                     var logged = (result.Terms ?? result.Objective).detach().reshape(-1).to(ScalarType.Float64);
                     sums ??= zeros_like(logged).DetachFromDisposeScope();

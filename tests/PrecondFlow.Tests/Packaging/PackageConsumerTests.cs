@@ -26,6 +26,7 @@ public sealed class PackageConsumerTests : IDisposable
         Assert.Contains("buildTransitive/PrecondFlow.targets", entries);
         Assert.Contains("buildTransitive/WeakenGlibcxxRequirement.cs", entries);
         Assert.Contains("buildTransitive/DeferFinalizedScalarRelease.cs", entries);
+        Assert.Contains("buildTransitive/ShareConstantScalars.cs", entries);
 
         var nuspec = zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal));
         using var stream = nuspec.Open();
@@ -72,6 +73,7 @@ public sealed class PackageConsumerTests : IDisposable
         var build = DotnetProcess.Run(app, Limit, "build", "-c", "Release");
         Assert.True(build.ExitCode == 0, build.Output);
         Assert.Contains("TorchSharp.dll now frees finalized Scalars only after", build.Output);
+        Assert.Contains("TorchSharp.dll now shares one Scalar per repeated constant and thread", build.Output);
         var assets = File.ReadAllText(Path.Combine(app, "obj", "project.assets.json"));
         Assert.Contains($"\"PrecondFlow/{version}\"", assets);
         Assert.DoesNotContain("\"type\": \"project\"", assets);

@@ -59,8 +59,10 @@ public sealed class FinalizedScalarReleaseTests
             {
                 try
                 {
-                    values.fill_(1.0);
-                    values.mul_(0.5);
+                    // Explicit Scalars left to the finalizer: implicit conversions of repeated constants are shared
+                    // and never finalized (SharedConstantScalarTests), so they would not exercise the release.
+                    values.fill_(1.0.ToScalar());
+                    values.mul_(0.5.ToScalar());
                     operations++;
                 }
                 catch (ExternalException e)
