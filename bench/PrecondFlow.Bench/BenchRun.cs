@@ -21,6 +21,12 @@ internal static class BenchRun
         try
         {
             settings.Validate();
+            // As the command line does: freed activations stay in the heap for the next step (PRECONDFLOW_NATIVE_HEAP=system: not).
+            var nativeHeap = NativeHeapReuse.Apply() == NativeHeapReuseOutcome.Applied ? "keep" : "system";
+            // The choice goes to the C environment, which Environment.GetEnvironmentVariable does not read back.
+            var cpuKernels = CpuKernelChoice.Apply() == CpuKernelChoiceOutcome.PreferredAvx2
+                ? "avx2"
+                : Environment.GetEnvironmentVariable(CpuKernelChoice.Variable) ?? "default";
             // Before the first TorchSharp call: libgomp reads the variable when libtorch loads.
             OpenMpEnvironment.Apply(settings.OmpWaitPolicy);
             var libTorch = settings.LibTorch ?? Environment.GetEnvironmentVariable(DeviceSelection.LibTorchVariable);
@@ -57,7 +63,7 @@ internal static class BenchRun
             }
 
             var report = new BenchReport("precondflow", date, RuntimeInfo.Collect(device, libTorch), OpenMpEnvironment.Current(),
-                settings.Quick, results, soak, sgemm);
+                settings.Quick, results, soak, sgemm, nativeHeap, cpuKernels);
             if (results.Count > 0)
                 console.Write(ResultTables.Workloads(report));
             if (soak is not null)

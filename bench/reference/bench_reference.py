@@ -804,6 +804,11 @@ def parse_arguments(argv):
     parser.add_argument("--omp-wait-policy", choices=WAIT_POLICIES, default="passive",
                         help="OMP_WAIT_POLICY for torch's OpenMP threads, set before torch loads (default: passive, as "
                              "the PrecondFlow bench; inherit leaves the environment as it is)")
+    parser.add_argument("--native-heap", choices=("system", "keep"), default="system",
+                        help="system (the default: glibc's own thresholds, as PyTorch runs) or keep: glibc keeps freed blocks "
+                             "of up to 32 MiB and its heap's free top for reuse, as PrecondFlow's command line and bench set it "
+                             "(mallopt M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 2 GiB - 1), so that a training step does not "
+                             "fault its activations' pages in again every step")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 1 warm-up and 2 timed repetitions with fewer items each; same shapes")
     parser.add_argument("--json", nargs="?", const="-", default=None, metavar="FILE",
@@ -829,7 +834,8 @@ def parse_arguments(argv):
 def format_table(report) -> str:
     runtime = report["runtime"]
     lines = [f"PyTorch reference: {runtime['device']}, {runtime['threads']} threads, {runtime['processor_count']} "
-             f"processors, OMP_WAIT_POLICY {report['omp_wait_policy']}, AdamW {report['adamw']}"
+             f"processors, OMP_WAIT_POLICY {report['omp_wait_policy']}, native heap {report['native_heap']}, "
+             f"AdamW {report['adamw']}"
              + (", quick" if report["quick"] else "")]
     header = f"{'workload':<20} {'median / rep':>12} {'throughput':>22} {'spread':>7} {'RSS before → after':>20} {'peak RSS':>9}"
     lines += [header, "-" * len(header)]
@@ -853,11 +859,21 @@ def format_table(report) -> str:
     return "\n".join(lines)
 
 
+def keep_freed_native_memory():
+    """The same glibc thresholds as PrecondFlow's NativeHeapReuse (M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3)."""
+    import ctypes
+    libc = ctypes.CDLL("libc.so.6")
+    if libc.mallopt(-3, 32 << 20) != 1 or libc.mallopt(-1, 2**31 - 1) != 1:
+        raise SystemExit("error: glibc refused mallopt's mmap or trim threshold")
+
+
 def main(argv=None) -> int:
     global torch
     args = parse_arguments(sys.argv[1:] if argv is None else argv)
     if args.omp_wait_policy != "inherit":
         os.environ["OMP_WAIT_POLICY"] = args.omp_wait_policy.upper()
+    if args.native_heap == "keep":
+        keep_freed_native_memory()
     import torch as _torch  # noqa: E402  (after OMP_WAIT_POLICY: OpenMP reads it when torch loads)
     torch = _torch
     if args.threads > 0:
@@ -903,6 +919,7 @@ def main(argv=None) -> int:
             "python": platform.python_version(),
         },
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
+        "native_heap": args.native_heap,
         "adamw": args.adamw,
         "finite_check": args.finite_check,
         "quick": args.quick,

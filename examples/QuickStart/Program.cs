@@ -3,6 +3,7 @@
 // Usage: dotnet run -- points.csv [preconditioner=whiten] [steps=2000] [output-folder=quickstart-model]
 // Preconditioners: none, whiten, class-whiten, realnvp, flow, or a chain such as whiten+realnvp.
 using PrecondFlow.Data;
+using PrecondFlow.Devices;
 using PrecondFlow.Fields;
 using PrecondFlow.Pipeline;
 using PrecondFlow.Preconditioning;
@@ -19,6 +20,8 @@ string name = args.Length > 1 ? args[1] : "whiten";
 int steps = args.Length > 2 ? int.Parse(args[2]) : 2000;
 string folder = args.Length > 3 ? args[3] : "quickstart-model";
 const long seed = 7;
+NativeHeapReuse.Apply();                                                     // process-wide, before the first tensor
+CpuKernelChoice.Apply();
 
 var data = PointCloudFiles.Read(args[0]);                                    // (n, d) points, labels if the file has them
 var preconditioner = PreconditionerFactory.Create(name, data.Dim, data.NumClasses);

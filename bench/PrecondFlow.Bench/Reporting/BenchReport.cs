@@ -11,6 +11,9 @@ namespace PrecondFlow.Bench.Reporting;
 /// <param name="Quick">Whether the smoke-test plan was used.</param>
 /// <param name="Results">One entry per workload.</param>
 /// <param name="Soak">The soak run, when asked for.</param>
+/// <param name="SgemmGflops">The measured float32 2048³ matrix-product rate, when measured.</param>
+/// <param name="NativeHeap">"keep" when glibc keeps freed blocks for reuse (<see cref="NativeHeapReuse"/>), else "system".</param>
+/// <param name="CpuKernels">ATEN_CPU_CAPABILITY as libtorch saw it ("default" when unset; see <see cref="CpuKernelChoice"/>).</param>
 internal sealed record BenchReport(
     string Implementation,
     string DateUtc,
@@ -19,4 +22,6 @@ internal sealed record BenchReport(
     bool Quick,
     IReadOnlyList<WorkloadResult> Results,
     SoakResult? Soak,
-    double? SgemmGflops = null);
+    double? SgemmGflops = null,
+    string NativeHeap = "system",
+    string CpuKernels = "default");

@@ -11,8 +11,8 @@ internal static class ResultTables
     {
         var table = new Table()
             .Title($"PrecondFlow bench: {Markup.Escape(report.Runtime.Device)}, {report.Runtime.Threads} threads, " +
-                   $"{report.Runtime.ProcessorCount} processors, OMP_WAIT_POLICY {Markup.Escape(report.OmpWaitPolicy)}" +
-                   (report.Quick ? ", quick" : ""))
+                   $"{report.Runtime.ProcessorCount} processors, OMP_WAIT_POLICY {Markup.Escape(report.OmpWaitPolicy)}, " +
+                   $"native heap {report.NativeHeap}, CPU kernels {Markup.Escape(report.CpuKernels)}" + (report.Quick ? ", quick" : ""))
             .AddColumn("workload")
             .AddColumn("shape")
             .AddColumn(new TableColumn("median / rep").RightAligned())

@@ -36,6 +36,20 @@ internal static class InfoCommand
             table.AddRow("CPU convolutions", CpuConvolutions.CanSwitchOneDnn
                 ? "exact: backward passes run on oneDNN only for networks whose every convolution passes its check, else with it switched off"
                 : "oneDNN's backward kernels cannot be switched off here: convolution gradients may be wrong");
+            table.AddRow("native heap", NativeHeapReuse.Outcome switch
+            {
+                NativeHeapReuseOutcome.Applied => "keeps freed memory for reuse",
+                NativeHeapReuseOutcome.LeftToEnvironment => "glibc's, from the environment",
+                NativeHeapReuseOutcome.NotGlibc => "the C library's own",
+                _ => "glibc's own",
+            });
+            table.AddRow("CPU kernels", CpuKernelChoice.Outcome switch
+            {
+                CpuKernelChoiceOutcome.PreferredAvx2 => "AVX2 (preferred on AMD with AVX-512)",
+                CpuKernelChoiceOutcome.LeftToEnvironment =>
+                    Markup.Escape($"{Environment.GetEnvironmentVariable(CpuKernelChoice.Variable)} ({CpuKernelChoice.Variable})"),
+                _ => "libtorch's choice",
+            });
             table.AddRow("CUDA", Markup.Escape(info.CudaAvailable ? "available" : $"not available: {info.CudaStatus}"));
             table.AddRow("OS", Markup.Escape(info.Os));
             if (communicator.WorldSize > 1 || parse.GetValue(distributed.Distributed))
