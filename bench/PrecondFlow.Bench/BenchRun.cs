@@ -22,9 +22,9 @@ internal static class BenchRun
         {
             settings.Validate();
             // As the command line does: freed activations stay in the heap for the next step (PRECONDFLOW_NATIVE_HEAP=system: not).
-            var nativeHeap = NativeHeapReuse.Apply() == NativeHeapReuseOutcome.Applied ? "keep" : "system";
+            var nativeHeap = NativeHeapReuse.Apply(Environment.GetEnvironmentVariable) == NativeHeapReuseOutcome.Applied ? "keep" : "system";
             // The choice goes to the C environment, which Environment.GetEnvironmentVariable does not read back.
-            var cpuKernels = CpuKernelChoice.Apply() == CpuKernelChoiceOutcome.PreferredAvx2
+            var cpuKernels = CpuKernelChoice.Apply(Environment.GetEnvironmentVariable) == CpuKernelChoiceOutcome.PreferredAvx2
                 ? "avx2"
                 : Environment.GetEnvironmentVariable(CpuKernelChoice.Variable) ?? "default";
             // Before the first TorchSharp call: libgomp reads the variable when libtorch loads.

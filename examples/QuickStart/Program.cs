@@ -20,8 +20,8 @@ string name = args.Length > 1 ? args[1] : "whiten";
 int steps = args.Length > 2 ? int.Parse(args[2]) : 2000;
 string folder = args.Length > 3 ? args[3] : "quickstart-model";
 const long seed = 7;
-NativeHeapReuse.Apply();                                                     // process-wide, before the first tensor
-CpuKernelChoice.Apply();
+NativeHeapReuse.Apply(Environment.GetEnvironmentVariable);                                                     // process-wide, before the first tensor
+CpuKernelChoice.Apply(Environment.GetEnvironmentVariable);
 
 var data = PointCloudFiles.Read(args[0]);                                    // (n, d) points, labels if the file has them
 var preconditioner = PreconditionerFactory.Create(name, data.Dim, data.NumClasses);

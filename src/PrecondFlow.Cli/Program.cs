@@ -3,8 +3,8 @@ using PrecondFlow.Devices;
 // Process-wide settings that must precede libtorch's first use (see each class).
 try
 {
-    NativeHeapReuse.Apply();
-    CpuKernelChoice.Apply();
+    NativeHeapReuse.Apply(Environment.GetEnvironmentVariable);
+    CpuKernelChoice.Apply(Environment.GetEnvironmentVariable);
 }
 catch (ArgumentException error)
 {

@@ -39,9 +39,11 @@ public static class CpuKernelChoice
     public static CpuKernelChoiceOutcome? Outcome { get; private set; }
 
     /// <summary>Sets ATEN_CPU_CAPABILITY=avx2 on an AMD CPU with AVX-512 unless it is set; call before the first tensor.</summary>
-    public static CpuKernelChoiceOutcome Apply()
+    /// <param name="environment">Reads an environment variable (the program passes Environment.GetEnvironmentVariable;
+    /// the library reads no environment of its own).</param>
+    public static CpuKernelChoiceOutcome Apply(Func<string, string?> environment)
     {
-        Outcome = Decide(Environment.GetEnvironmentVariable(Variable), OperatingSystem.IsLinux() ? Vendor() : null,
+        Outcome = Decide(environment(Variable), OperatingSystem.IsLinux() ? Vendor() : null,
             Avx512F.IsSupported);
         // libtorch reads the C environment, which Environment.SetEnvironmentVariable does not change on Linux.
         if (Outcome == CpuKernelChoiceOutcome.PreferredAvx2 && SetEnv(Variable, "avx2", 0) != 0)

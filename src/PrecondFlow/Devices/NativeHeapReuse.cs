@@ -44,19 +44,21 @@ public static class NativeHeapReuse
     private const int MallocTrimThreshold = -1;
     private const int MallocMmapThreshold = -3;
 
-    /// <summary>What the last <see cref="Apply()"/> of this process did; null before the first.</summary>
+    /// <summary>What the last <see cref="Apply"/> of this process did; null before the first.</summary>
     public static NativeHeapReuseOutcome? Outcome { get; private set; }
 
     /// <summary>Keeps freed native memory for reuse (see the class summary); call before the first tensor.</summary>
+    /// <param name="environment">Reads an environment variable (the program passes Environment.GetEnvironmentVariable;
+    /// the library reads no environment of its own).</param>
     /// <exception cref="ArgumentException">PRECONDFLOW_NATIVE_HEAP holds something other than keep or system.</exception>
-    public static NativeHeapReuseOutcome Apply()
+    public static NativeHeapReuseOutcome Apply(Func<string, string?> environment)
     {
-        Outcome = ApplyUnless(Environment.GetEnvironmentVariable(Variable), Environment.GetEnvironmentVariable("GLIBC_TUNABLES"),
-            Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_"), Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_"));
+        Outcome = ApplyUnless(environment(Variable), environment("GLIBC_TUNABLES"),
+            environment("MALLOC_MMAP_THRESHOLD_"), environment("MALLOC_TRIM_THRESHOLD_"));
         return Outcome.Value;
     }
 
-    /// <summary>Whether the environment leaves the thresholds to glibc (<see cref="Apply()"/> reads these four variables).</summary>
+    /// <summary>Whether the environment leaves the thresholds to glibc (<see cref="Apply"/> reads these four variables).</summary>
     public static bool LeftToEnvironment(string? preference, string? tunables, string? mmapThreshold, string? trimThreshold)
     {
         if (preference is not null && preference != "system" && preference != "keep")

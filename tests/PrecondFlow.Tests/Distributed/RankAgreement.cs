@@ -5,8 +5,10 @@ namespace PrecondFlow.Tests.Distributed;
 
 /// <summary>
 /// Checks that the ranks of a data-parallel run trained the network of one process: the same loss trace within a relative
-/// tolerance, weights within a mean tolerance, and no weight further off than one optimizer step (a weight whose gradient
-/// is at rounding level takes AdamW's normalised step, of size up to the learning rate, in a direction set by rounding).
+/// tolerance, weights within a mean tolerance, and no weight further off than two optimizer steps: a weight whose gradient
+/// is at rounding level takes AdamW's normalised step, of size up to the learning rate, in a direction set by rounding,
+/// so the two runs can step it by up to the learning rate each in opposite directions (measured: up to 1.2 steps for
+/// the 3-rank VAE, in one CI run of many; the mean tolerance is what catches a wrong reduction).
 /// </summary>
 internal static class RankAgreement
 {
@@ -29,6 +31,7 @@ internal static class RankAgreement
         output.WriteLine($"{ranks.Length} ranks: largest relative loss difference {worstLoss:G3}; weight differences: mean {worstMean:G3}, largest {worstWeight:G3} = {worstWeight / learningRate:G2} lr");
         Xunit.Assert.True(worstLoss < relativeLossTolerance, $"relative loss difference {worstLoss:G3}");
         Xunit.Assert.True(worstMean < meanWeightTolerance, $"mean weight difference {worstMean:G3}");
-        Xunit.Assert.True(worstWeight < learningRate, $"largest weight difference {worstWeight:G3}, more than one step ({learningRate})");
+        Xunit.Assert.True(worstWeight < 2 * learningRate,
+            $"largest weight difference {worstWeight:G3}, more than two steps (2 × {learningRate})");
     }
 }
